@@ -1,0 +1,48 @@
+"""Loads the real tf.keras (Keras 2, via tf-keras) as the oracle; skips when it is not installed."""
+import os
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
+
+import numpy as np
+import pytest
+
+try:
+    import tensorflow as _tf
+    import tf_keras as _tfk
+except ImportError:
+    _tf = None
+    _tfk = None
+
+
+@pytest.fixture(scope="session")
+def tf():
+    if _tf is None:
+        pytest.skip("tensorflow / tf-keras not installed")
+    return _tf
+
+
+@pytest.fixture(scope="session")
+def tfk():
+    if _tfk is None:
+        pytest.skip("tensorflow / tf-keras not installed")
+    return _tfk
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sessions():
+    """Both libraries start each test with fresh default names."""
+    import torchkeras_api as keras
+    keras.backend.clear_session()
+    if _tfk is not None:
+        _tfk.backend.clear_session()
+    yield
+
+
+def assert_close(ours, theirs, rtol=1e-5, atol=1e-6):
+    """Max relative error within rtol (with an absolute floor for values near zero)."""
+    ours = np.asarray(ours.detach().cpu().numpy() if hasattr(ours, "detach") else ours)
+    theirs = np.asarray(theirs.numpy() if hasattr(theirs, "numpy") else theirs)
+    assert ours.shape == theirs.shape, f"shape {ours.shape} != {theirs.shape}"
+    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)

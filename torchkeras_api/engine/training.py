@@ -1,0 +1,97 @@
+"""Model: a Layer with sub-layers, build for subclasses, summary and layer lookup."""
+from typing import Any, List, Optional
+
+from torchkeras_api.engine import shape_inference
+from torchkeras_api.engine.base_layer import Layer, _dedup
+from torchkeras_api.engine.keras_tensor import KerasTensor, as_shapes
+from torchkeras_api.engine.variables import Variable
+from torchkeras_api.utils import nest
+
+
+def is_functional_init(args: tuple, kwargs: dict) -> bool:
+    return len(args) == 2 or len(args) == 1 and "outputs" in kwargs or any(
+        k in kwargs for k in ("inputs", "outputs", "input", "output"))
+
+
+class Model(Layer):
+    """tf.keras.Model: functional (`Model(inputs, outputs)`) or subclassed (override `call`)."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Model":
+        if cls is Model and is_functional_init(args, kwargs):
+            from torchkeras_api.engine.functional import Functional
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        if is_functional_init(args, kwargs):
+            from torchkeras_api.engine.functional import Functional, inject_functional
+            inject_functional(self)
+            Functional.__init__(self, *args, **kwargs)
+            return
+        allowed = {"name", "trainable", "dtype", "dynamic", "autocast"}
+        for kwarg in kwargs:
+            if kwarg not in allowed:
+                raise TypeError(f"Keyword argument not understood: {kwarg!r} (Model {type(self).__name__})")
+        super().__init__(**kwargs)
+        self._build_input_shape = None
+
+    @property
+    def layers(self) -> List[Layer]:
+        return self._tracked_layers()
+
+    def get_layer(self, name: Optional[str] = None, index: Optional[int] = None) -> Layer:
+        """The layer with this name, or at this index of `model.layers`."""
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(self.layers)} layers.")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    @property
+    def weights(self) -> List[Variable]:
+        """Own weights, then each layer's weights in layer order (tf.keras's model order)."""
+        weights = self._own_trainable() + self._own_non_trainable()
+        for layer in self._tracked_layers():
+            weights += layer.weights
+        return _dedup(weights)
+
+    def _maybe_build(self, input_shapes: Any) -> None:
+        if type(self).build is Model.build:
+            self.built = True
+            return
+        super()._maybe_build(input_shapes)
+
+    def build(self, input_shape: Any) -> None:
+        """Builds a subclassed model's weights by running `call` on placeholders of `input_shape`."""
+        if self.built and self._build_input_shape is not None:
+            return
+        if input_shape is None:
+            raise ValueError("Input shape must be defined when calling `build()` on a `Model` subclass.")
+
+        inputs = nest.map_structure(lambda shape: KerasTensor(shape, self._compute_dtype), as_shapes(input_shape))
+        try:
+            shape_inference.infer_outputs(self._eager_call, (inputs,), {})
+        except Exception as e:
+            raise ValueError(f"You cannot build your model by calling `build` if your layers do not support "
+                             f"float type inputs, or if `call` fails on inputs of shape {input_shape}: {e}") from e
+        self._build_input_shape = input_shape
+        self.built = True
+
+    def summary(self, line_length: Optional[int] = None, positions: Optional[List[float]] = None,
+                print_fn: Any = None, expand_nested: bool = False, show_trainable: bool = False,
+                layer_range: Any = None) -> None:
+        """Prints tf.keras's summary table of the model."""
+        if not self.built:
+            raise ValueError("This model has not yet been built. Build the model first by calling `build()` "
+                             "or by calling the model on a batch of data.")
+        from torchkeras_api.engine.summary import print_summary
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)

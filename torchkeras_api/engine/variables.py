@@ -1,0 +1,98 @@
+"""Keras weights as torch Parameters: a Keras `.name`, `.numpy()` in tf.keras layout, `assign`."""
+from typing import Any, Callable, Optional
+
+import numpy as np
+import torch
+
+
+class Layout:
+    """Converts a weight between its torch storage layout and tf.keras's layout."""
+
+    def __init__(self, to_keras: Callable[[torch.Tensor], torch.Tensor],
+                 from_keras: Callable[[torch.Tensor], torch.Tensor], keras_shape: Callable[[tuple], tuple]):
+        self.to_keras = to_keras
+        self.from_keras = from_keras
+        self.keras_shape = keras_shape
+
+
+class Variable(torch.nn.Parameter):
+    """A layer weight. Stored in torch layout; `numpy()`/`assign()` speak tf.keras layout."""
+
+    def __new__(cls, data: torch.Tensor, trainable: bool = True, name: Optional[str] = None,
+                layout: Optional[Layout] = None) -> "Variable":
+        var = super().__new__(cls, data, requires_grad=trainable and data.is_floating_point())
+        var._keras_name = name
+        var._keras_trainable = trainable
+        var._layout = layout
+        var.constraint = None
+        var.regularizer = None
+        return var
+
+    @property
+    def name(self) -> str:
+        return self._keras_name
+
+    @property
+    def trainable(self) -> bool:
+        return self._keras_trainable
+
+    @property
+    def keras_shape(self) -> tuple:
+        """Shape in tf.keras layout."""
+        shape = tuple(self.shape)
+        return self._layout.keras_shape(shape) if self._layout is not None else shape
+
+    def keras_value(self) -> torch.Tensor:
+        """The value in tf.keras layout (a detached tensor)."""
+        value = self.detach()
+        return self._layout.to_keras(value) if self._layout is not None else value
+
+    def numpy(self) -> np.ndarray:
+        return self.keras_value().cpu().numpy()
+
+    def value(self) -> torch.Tensor:
+        return self
+
+    read_value = value
+
+    def assign(self, value: Any) -> "Variable":
+        """Sets the value from a tf.keras-layout array or tensor."""
+        new = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
+        if tuple(new.shape) != self.keras_shape:
+            raise ValueError(f"Cannot assign value of shape {tuple(new.shape)} to variable '{self.name}' "
+                             f"of shape {self.keras_shape}.")
+        if self._layout is not None:
+            new = self._layout.from_keras(new)
+        with torch.no_grad():
+            self.copy_(new.to(device=self.device, dtype=self.dtype))
+        return self
+
+    def assign_add(self, delta: Any) -> "Variable":
+        return self.assign(self.keras_value() + torch.as_tensor(np.asarray(delta), device=self.device))
+
+    def assign_sub(self, delta: Any) -> "Variable":
+        return self.assign(self.keras_value() - torch.as_tensor(np.asarray(delta), device=self.device))
+
+    def __repr__(self) -> str:
+        dtype = str(self.dtype).replace("torch.", "")
+        return f"<Variable '{self.name}' shape={self.keras_shape} dtype={dtype}, numpy=\n{self.numpy()}>"
+
+    def __deepcopy__(self, memo: dict) -> "Variable":
+        if id(self) in memo:
+            return memo[id(self)]
+        result = Variable(self.data.clone(memory_format=torch.preserve_format), self._keras_trainable,
+                          self._keras_name, self._layout)
+        result.requires_grad_(self.requires_grad)
+        result.constraint = self.constraint
+        result.regularizer = self.regularizer
+        memo[id(self)] = result
+        return result
+
+    def __reduce_ex__(self, proto: int) -> Any:
+        return (_rebuild_variable, (self.data, self._keras_trainable, self._keras_name, self.requires_grad))
+
+
+def _rebuild_variable(data: torch.Tensor, trainable: bool, name: str, requires_grad: bool) -> Variable:
+    var = Variable(data, trainable, name)
+    var.requires_grad_(requires_grad)
+    return var
