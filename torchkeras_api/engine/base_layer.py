@@ -401,7 +401,7 @@ class Layer(torch.nn.Module):
         inputs = args[0]
         if not self.built:
             self._maybe_build(nest.map_structure(_shape_of, inputs))
-        assert_input_compatibility(self.input_spec, nest.map_structure(_ShapeOnly, inputs), self.name)
+        assert_input_compatibility(self.input_spec, inputs, self.name)
         try:
             outputs = shape_inference.infer_outputs(self._eager_call, args, kwargs)
         except Exception as e:

@@ -132,6 +132,15 @@ class Functional(Model):
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         return None
 
+    def get_config(self) -> Dict[str, Any]:
+        from torchkeras_api.engine.functional_config import get_functional_config
+        return get_functional_config(self)
+
+    @classmethod
+    def from_config(cls, config: Dict[str, Any], custom_objects: Optional[Dict[str, Any]] = None) -> "Functional":
+        from torchkeras_api.engine.functional_config import from_functional_config
+        return from_functional_config(cls, config, custom_objects)
+
     def _add_symbolic_loss(self, loss: KerasTensor) -> None:
         self._symbolic_losses.append(loss)
         self._map_graph()
@@ -219,6 +228,8 @@ def map_graph_network(inputs: List[KerasTensor], outputs: List[KerasTensor]
         for node in nodes_by_depth[depth]:
             if any(kt is t for kt in node.flat_outputs for t in inputs):
                 done_layers.append(node.layer.name)
+                continue
+            if node.is_input:
                 continue
             for kt in node.keras_inputs:
                 if id(kt) not in available:

@@ -15,6 +15,8 @@ class InputLayer(Layer):
                  name: Optional[str] = None, ragged: Optional[bool] = None, type_spec: Any = None,
                  **kwargs: Any):
         batch_input_shape = kwargs.pop("batch_input_shape", None) or kwargs.pop("batch_shape", None)
+        if kwargs.pop("optional", False):
+            raise NotImplementedError("Optional inputs are not supported by torchkeras_api.")
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments: {list(kwargs)}")
         if sparse or ragged:
@@ -46,7 +48,7 @@ class InputLayer(Layer):
 
     def get_config(self) -> Dict[str, Any]:
         return {"batch_input_shape": self._batch_input_shape, "dtype": self.dtype, "sparse": self._sparse,
-                "ragged": self._ragged, "name": self.name}
+                "ragged": self._ragged, "name": self.name, "optional": False}
 
 
 def Input(shape: Optional[Sequence[Optional[int]]] = None, batch_size: Optional[int] = None,

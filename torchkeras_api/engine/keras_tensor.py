@@ -1,7 +1,8 @@
 """Symbolic tensors of the functional API, and graph nodes for ops applied to them."""
 import collections
 import functools
-from typing import Any, Callable, Optional, Sequence
+import inspect
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 
@@ -103,8 +104,18 @@ class KerasTensor:
         return op_node(_getitem, "tf.__operators__.getitem", (self, key), {}, slicing=True)
 
 
-def _getitem(x: torch.Tensor, key: Any) -> torch.Tensor:
-    return x[key]
+def _getitem(tensor: torch.Tensor, slice_spec: Any) -> torch.Tensor:
+    return tensor[slice_spec]
+
+
+TF_OPS: Dict[str, Tuple[Callable, Tuple[str, ...]]] = {"__operators__.getitem": (_getitem, ("tensor", "slice_spec"))}
+"""TF symbol (without 'tf.') -> (function, argument names): how TFOpLambda layers are rebuilt from configs."""
+
+
+def register_tf_op(tf_name: str, fn: Callable, arg_names: Optional[Tuple[str, ...]] = None) -> None:
+    if arg_names is None:
+        arg_names = tuple(inspect.signature(fn).parameters)
+    TF_OPS[tf_name.replace("tf.", "", 1)] = (fn, arg_names)
 
 
 def _binary(tf_name: str, fn: Callable, reflected: bool = False) -> Callable:
@@ -137,13 +148,16 @@ _BINARY_OPS = {
     "xor": ("tf.math.logical_xor", torch.logical_xor),
 }
 for _op, (_tf_name, _fn) in _BINARY_OPS.items():
+    register_tf_op(_tf_name, _fn, ("x", "y"))
     setattr(KerasTensor, f"__{_op}__", _binary(_tf_name, _fn))
     setattr(KerasTensor, f"__r{_op}__", _binary(_tf_name, _fn, reflected=True))
 for _op, (_tf_name, _fn) in {"lt": ("tf.math.less", torch.lt), "le": ("tf.math.less_equal", torch.le),
                              "gt": ("tf.math.greater", torch.gt), "ge": ("tf.math.greater_equal", torch.ge)}.items():
+    register_tf_op(_tf_name, _fn, ("x", "y"))
     setattr(KerasTensor, f"__{_op}__", _binary(_tf_name, _fn))
 for _op, (_tf_name, _fn) in {"neg": ("tf.math.negative", torch.neg), "abs": ("tf.math.abs", torch.abs),
                              "invert": ("tf.math.logical_not", torch.logical_not)}.items():
+    register_tf_op(_tf_name, _fn, ("x",))
     setattr(KerasTensor, f"__{_op}__", _unary(_tf_name, _fn))
 
 
@@ -170,6 +184,8 @@ def keras_op(tf_name: str) -> Callable[[Callable], Callable]:
     """Decorator: called on KerasTensors, the function becomes one graph node named like tf.keras's."""
 
     def decorator(fn: Callable) -> Callable:
+        register_tf_op(tf_name, fn)
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if has_keras_tensor(args, kwargs):

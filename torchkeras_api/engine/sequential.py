@@ -108,3 +108,11 @@ class Sequential(Functional):
             layers.append(serialize_keras_object(self._input_kt._keras_history.layer))
         layers += [serialize_keras_object(layer) for layer in self._sequence]
         return {"name": self.name, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: Optional[dict] = None) -> "Sequential":
+        from torchkeras_api.layers import deserialize
+        model = cls(name=config.get("name"))
+        for layer_config in config["layers"]:
+            model.add(deserialize(layer_config, custom_objects=custom_objects))
+        return model

@@ -35,6 +35,15 @@ class Model(Layer):
         super().__init__(**kwargs)
         self._build_input_shape = None
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: Optional[dict] = None) -> "Model":
+        """A functional model from a functional config; otherwise `cls(**config)`."""
+        if "layers" in config and "input_layers" in config:
+            from torchkeras_api.engine.functional import Functional
+            from torchkeras_api.engine.functional_config import from_functional_config
+            return from_functional_config(Functional if cls is Model else cls, config, custom_objects)
+        return cls(**config)
+
     @property
     def layers(self) -> List[Layer]:
         return self._tracked_layers()
