@@ -79,7 +79,8 @@ class Model(Layer):
         super()._maybe_build(input_shapes)
 
     def build(self, input_shape: Any) -> None:
-        """Builds a subclassed model's weights by running `call` on placeholders of `input_shape`."""
+        """Builds a subclassed model's weights by running `call` (outside the model's name scope, as tf.keras
+        does) on placeholders of `input_shape`."""
         if self.built and self._build_input_shape is not None:
             return
         if input_shape is None:
@@ -87,7 +88,7 @@ class Model(Layer):
 
         inputs = nest.map_structure(lambda shape: KerasTensor(shape, self._compute_dtype), as_shapes(input_shape))
         try:
-            shape_inference.infer_outputs(self._eager_call, (inputs,), {})
+            shape_inference.infer_outputs(lambda args, kwargs: self.call(*args, **kwargs), (inputs,), {})
         except Exception as e:
             raise ValueError(f"You cannot build your model by calling `build` if your layers do not support "
                              f"float type inputs, or if `call` fails on inputs of shape {input_shape}: {e}") from e
