@@ -69,6 +69,8 @@ class Layer(torch.nn.Module):
         self._outbound_nodes: List[Node] = []
         self._own_variables: List[Variable] = []
         self._losses: List[torch.Tensor] = []
+        self._loss_call_id = -1
+        self._outer_call_id = 0
         self._callable_losses: List[Callable[[], torch.Tensor]] = []
         self._activity_regularizer = None
         if kwargs.get("activity_regularizer") is not None:
@@ -133,7 +135,10 @@ class Layer(torch.nn.Module):
     # ---- attribute tracking ----------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_") or "_modules" not in self.__dict__:
-            super().__setattr__(name, value)
+            if name in self.__dict__ and not isinstance(value, (torch.Tensor, torch.nn.Module)):
+                object.__setattr__(self, name, value)
+            else:
+                super().__setattr__(name, value)
             return
         untrack(self, name)
         if isinstance(value, Variable):
@@ -146,6 +151,9 @@ class Layer(torch.nn.Module):
             self._modules[name] = container
 
     def __getattr__(self, name: str) -> Any:
+        params = self.__dict__.get("_parameters")
+        if params is not None and name in params:
+            return params[name]
         try:
             return super().__getattr__(name)
         except AttributeError:
@@ -347,12 +355,14 @@ class Layer(torch.nn.Module):
             return convert(inputs)
         return nest.map_structure(convert, inputs)
 
-    def _eager_call(self, args: tuple, kwargs: dict) -> Any:
+    def _eager_call(self, args: tuple, kwargs: dict, check_inputs: bool = True) -> Any:
+        """Runs `call` on real tensors: build, training flag, masks, name scope, losses.
+        `check_inputs=False` skips the input_spec check (for graphs whose shapes were checked symbolically)."""
         inputs = args[0]
         state = call_context.state
         if not self.built:
             self._maybe_build(nest.map_structure(_shape_of, inputs))
-        elif self.input_spec is not None:
+        elif check_inputs and self.input_spec is not None:
             assert_input_compatibility(self.input_spec, inputs, self.name)
         spec = _call_spec(type(self).call)
         mask_aware = self.supports_masking or spec["mask"] or _overrides(self, "compute_mask")
@@ -375,8 +385,8 @@ class Layer(torch.nn.Module):
         if training is not None:
             state.training = bool(training)
         if state.depth == 0 and not state.inferring:
-            for layer in self._flatten_layers():
-                layer._losses = []
+            state.call_id += 1
+            self._outer_call_id = state.call_id
         state.depth += 1
         state.scopes.append(self.name)
         try:
@@ -389,8 +399,7 @@ class Layer(torch.nn.Module):
             state.training = saved_training
         if self._activity_regularizer is not None and not state.inferring:
             for out in nest.flatten(outputs):
-                penalty = self._activity_regularizer(out)
-                self._losses.append(penalty / out.shape[0])
+                self._record_loss(self._activity_regularizer(out) / out.shape[0])
         if mask_aware:
             out_mask = self.compute_mask(inputs, input_mask)
             if out_mask is not None:
@@ -437,7 +446,8 @@ class Layer(torch.nn.Module):
 
     # ---- losses ----------------------------------------------------------------------------
     def add_loss(self, losses: Any, inputs: Any = None) -> None:
-        """Adds loss tensors (or zero-argument callables) to `self.losses`."""
+        """Adds losses to `self.losses`: tensors computed in `call` (replaced at each call), zero-argument
+        callables, KerasTensors of a functional model, or constants (kept until removed)."""
         for loss in nest.flatten(losses):
             if loss is None:
                 continue
@@ -445,9 +455,19 @@ class Layer(torch.nn.Module):
                 self._callable_losses.append(loss)
             elif isinstance(loss, KerasTensor):
                 self._add_symbolic_loss(loss)
+            elif call_context.state.depth > 0:
+                self._record_loss(loss if isinstance(loss, torch.Tensor) else torch.as_tensor(loss))
             else:
-                self._losses.append(torch.as_tensor(loss, dtype=torch.float32) if not
-                                    isinstance(loss, torch.Tensor) else loss)
+                value = torch.as_tensor(loss, dtype=torch.float32)
+                self._callable_losses.append(lambda: value)
+
+    def _record_loss(self, loss: torch.Tensor) -> None:
+        """Adds a loss of the call in progress, dropping those of this layer's earlier calls."""
+        call_id = call_context.state.call_id
+        if self._loss_call_id != call_id:
+            self._losses = []
+            self._loss_call_id = call_id
+        self._losses.append(loss)
 
     def _add_symbolic_loss(self, loss: KerasTensor) -> None:
         raise ValueError(f"Layer {self.name} cannot add a symbolic loss computed from Keras inputs; "
@@ -458,7 +478,8 @@ class Layer(torch.nn.Module):
         """Losses from the last call (add_loss, activity regularizers) and weight regularization."""
         out: List[torch.Tensor] = []
         for layer in self._flatten_layers():
-            out += layer._losses
+            if layer._loss_call_id >= self._outer_call_id:
+                out += layer._losses
             out += [fn() for fn in layer._callable_losses]
         return out
 

@@ -9,6 +9,7 @@ class _CallState(threading.local):
         self.scopes: List[str] = []
         self.training: Optional[bool] = None
         self.depth = 0
+        self.call_id = 0
         self.inferring = False
         self.building = False
 

@@ -92,6 +92,8 @@ class Functional(Model):
         return nest.map_structure(lambda t: tuple(t.shape), self._nested_outputs)
 
     def _flatten_call_inputs(self, inputs: Any) -> List[Any]:
+        if isinstance(inputs, torch.Tensor) and len(self.inputs) == 1:
+            return [inputs]
         if isinstance(inputs, dict) and not isinstance(self._nested_inputs, dict):
             missing = [n for n in self.input_names if n not in inputs]
             if missing:
@@ -115,10 +117,14 @@ class Functional(Model):
             if m is not None:
                 x._keras_mask = m
             tensors[id(kt)] = x
-        assert_input_compatibility(self._input_specs, [tensors[id(kt)] for kt in self.inputs], self.name)
+        for kt in self.inputs:
+            x = tensors[id(kt)]
+            if not isinstance(x, torch.Tensor) or x.shape[1:] != kt.shape[1:]:
+                assert_input_compatibility(self._input_specs, [tensors[id(t)] for t in self.inputs], self.name)
+                break
         for node in self._execution_plan:
             args, kwargs = node.map_arguments(tensors)
-            outputs = node.layer._eager_call(args, kwargs)
+            outputs = node.layer._eager_call(args, kwargs, check_inputs=False)
             if len(node.flat_outputs) == 1:
                 tensors[id(node.flat_outputs[0])] = outputs if isinstance(outputs, torch.Tensor) else \
                     nest.flatten(outputs)[0]
@@ -126,7 +132,9 @@ class Functional(Model):
                 for kt, value in zip(node.flat_outputs, nest.flatten(outputs)):
                     tensors[id(kt)] = value
         for kt in self._symbolic_losses:
-            self._losses.append(tensors[id(kt)])
+            self._record_loss(tensors[id(kt)])
+        if isinstance(self._nested_outputs, KerasTensor):
+            return tensors[id(self._nested_outputs)]
         return nest.pack_sequence_as(self._nested_outputs, [tensors[id(kt)] for kt in self.outputs])
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
