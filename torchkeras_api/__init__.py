@@ -1,5 +1,5 @@
 """tf.keras (Keras 2) on PyTorch: `import torchkeras_api as keras`."""
-from torchkeras_api import activations, backend, constraints, initializers, layers, models, regularizers
+from torchkeras_api import activations, backend, constraints, initializers, layers, models, regularizers, utils
 from torchkeras_api.engine.input_layer import Input
 from torchkeras_api.engine.sequential import Sequential
 from torchkeras_api.engine.training import Model

@@ -1,0 +1,6 @@
+"""tf.keras.utils."""
+from torchkeras_api.saving.object_registry import (CustomObjectScope, custom_object_scope, get_custom_objects,
+                                                   get_registered_name, get_registered_object,
+                                                   register_keras_serializable)
+from torchkeras_api.saving.serialization import deserialize_keras_object, serialize_keras_object
+from torchkeras_api.utils.np_utils import to_categorical
