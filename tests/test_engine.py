@@ -345,3 +345,8 @@ def test_weights_and_inputs_on_gpu():
     layer = L.Dense(2)
     y = layer(np.ones((1, 3), "float32"))
     assert layer.kernel.device.type == "cuda" and y.device.type == "cuda"
+    inp = keras.Input((3,))
+    model = keras.Model(inp, L.Dense(4)(inp) * 2)
+    assert model(torch.ones(5, 3)).device.type == "cuda"
+    cpu_model = keras.Sequential([L.Dense(2, input_shape=(3,))]).to("cpu")
+    assert cpu_model(torch.ones(1, 3)).device.type == "cpu"

@@ -335,20 +335,30 @@ class Layer(torch.nn.Module):
         args = (self._convert_inputs(args[0]),) + args[1:]
         return self._eager_call(args, kwargs)
 
+    def _device(self) -> torch.device:
+        """Where this layer's weights live (the default device before any exist)."""
+        for param in self.parameters():
+            return param.device
+        return default_device()
+
     def _convert_inputs(self, inputs: Any) -> Any:
+        """numpy/Python numbers to tensors; floats cast to the compute dtype; all on the weights' device."""
         dtype = self._compute_dtype if self._autocast else None
+        device = self._device()
 
         def convert(x: Any) -> Any:
             if isinstance(x, torch.Tensor):
+                if x.device != device:
+                    x = x.to(device, non_blocking=True)
                 if dtype is not None and x.is_floating_point() and x.dtype != dtype and dtype.is_floating_point:
                     return x.to(dtype)
                 return x
             if isinstance(x, (np.ndarray, np.generic, numbers.Number)) and not isinstance(x, bool):
                 arr = np.asarray(x)
                 if arr.dtype.kind == "f" and dtype is not None:
-                    return torch.as_tensor(arr, dtype=dtype, device=default_device())
+                    return torch.as_tensor(arr, dtype=dtype, device=device)
                 if arr.dtype.kind in "biuf":
-                    return torch.as_tensor(arr, device=default_device())
+                    return torch.as_tensor(arr, device=device)
             return x
 
         if isinstance(inputs, (torch.Tensor, np.ndarray)):
