@@ -414,6 +414,8 @@ class Layer(torch.nn.Module):
             out_mask = self.compute_mask(inputs, input_mask)
             if out_mask is not None:
                 _attach_masks(outputs, out_mask)
+            elif state.inferring:
+                _drop_masks(outputs)
         return outputs
 
     def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
@@ -424,20 +426,35 @@ class Layer(torch.nn.Module):
         try:
             outputs = shape_inference.infer_outputs(self._eager_call, args, kwargs)
         except Exception as e:
-            if _overrides(self, "compute_output_shape"):
-                outputs = self._outputs_from_compute_output_shape(inputs)
-            else:
+            if not _overrides(self, "compute_output_shape"):
                 raise _with_layer_context(e, self) from None
+            try:
+                outputs = self._outputs_from_compute_output_shape(inputs)
+            except Exception as fallback_error:
+                raise _with_layer_context(fallback_error, self) from None
+        mask_aware = self.supports_masking or _overrides(self, "compute_mask") or _call_spec(type(self).call)["mask"]
         for i, kt in enumerate(nest.flatten(outputs)):
             kt.name = self.name if i == 0 else f"{self.name}/{i}"
+            if not mask_aware:
+                kt._keras_mask = None
         Node(self, args, kwargs, outputs)
         return outputs
 
     def _outputs_from_compute_output_shape(self, inputs: Any) -> Any:
-        shapes = self.compute_output_shape(nest.map_structure(_shape_of, inputs))
-        if isinstance(shapes, (list, tuple)) and shapes and isinstance(shapes[0], (list, tuple)):
-            return [KerasTensor(s, self._compute_dtype) for s in shapes]
-        return KerasTensor(shapes, self._compute_dtype)
+        """Output KerasTensors from `compute_output_shape`, with the inputs' dtype and the computed mask."""
+        shapes = as_shapes(self.compute_output_shape(nest.map_structure(_shape_of, inputs)))
+        dtype = next((t.dtype for t in nest.flatten(inputs) if isinstance(t, KerasTensor)), self._compute_dtype)
+        outputs = nest.map_structure(lambda shape: KerasTensor(shape, dtype), shapes)
+        masks = nest.map_structure(lambda t: getattr(t, "_keras_mask", None), inputs)
+        if any(m is not None for m in nest.flatten(masks)):
+            try:
+                out_mask = shape_inference.infer_outputs(lambda a, k: self.compute_mask(*a), (inputs, masks), {})
+            except Exception:  # noqa: BLE001 - a mask that cannot be inferred is left unknown
+                out_mask = None
+            if out_mask is not None:
+                for out, mask in zip(nest.flatten(outputs), nest.flatten(out_mask) * len(nest.flatten(outputs))):
+                    out._keras_mask = mask
+        return outputs
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Output shape(s) for `input_shape`, found by running `call` on placeholders."""
@@ -615,6 +632,13 @@ def _attach_masks(outputs: Any, masks: Any) -> None:
     for out, mask in zip(flat_outputs, flat_masks):
         if isinstance(out, torch.Tensor) and mask is not None:
             out._keras_mask = mask
+
+
+def _drop_masks(outputs: Any) -> None:
+    """Removes masks that outputs carry over from inputs returned unchanged."""
+    for out in nest.flatten(outputs):
+        if isinstance(out, torch.Tensor) and hasattr(out, "_keras_mask"):
+            del out._keras_mask
 
 
 def _weight_penalty(var: Variable) -> torch.Tensor:

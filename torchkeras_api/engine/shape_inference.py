@@ -1,8 +1,10 @@
 """Output shapes and dtypes of a layer call, found by running `call` on meta tensors.
 
-Unknown dimensions get two different placeholder sizes in two runs; an output dimension that
-differs between the runs is unknown (None). Layers that cannot run on meta tensors (data-dependent
-ops, numpy inside `call`) are run once more on small real zero tensors.
+Unknown dimensions get different placeholder sizes in two runs; an output dimension that differs
+between the runs is unknown (None). The first run gives unknown non-batch dimensions size 1, so
+slices like `x[:, :2]` of an unknown dimension stay unknown; layers that need larger sizes (valid
+convolutions) or that change rank on size-1 axes get a second pair of sizes. Layers that cannot run
+on meta tensors (data-dependent ops, numpy inside `call`) are run on small real zero tensors.
 """
 from typing import Any, Callable, List, Tuple
 
@@ -13,8 +15,8 @@ from torchkeras_api.engine import call_context
 from torchkeras_api.engine.device import default_device
 from torchkeras_api.engine.keras_tensor import KerasTensor
 
-_BATCH_SIZES = (2, 3)
-_DIM_SIZES = (37, 41)
+_SIZE_PAIRS = (((2, 1), (3, 41)), ((2, 37), (3, 41)))
+"""(batch size, size of other unknown dims) for the two runs; the second pair is tried if the first fails."""
 
 
 def _to_meta(x: Any) -> Any:
@@ -37,30 +39,29 @@ class _MetaMode(TorchFunctionMode):
         return func(*_to_meta(args), **_to_meta(kwargs))
 
 
-def _placeholder(kt: KerasTensor, run: int, device: Any) -> torch.Tensor:
-    shape = [(_BATCH_SIZES[run] if i == 0 else _DIM_SIZES[run]) if d is None else d
-             for i, d in enumerate(kt.shape)]
+def _placeholder(kt: KerasTensor, sizes: Tuple[int, int], device: Any) -> torch.Tensor:
+    shape = [(sizes[0] if i == 0 else sizes[1]) if d is None else d for i, d in enumerate(kt.shape)]
     if device == "meta":
         t = torch.empty(shape, dtype=kt.dtype, device="meta")
     else:
         t = torch.zeros(shape, dtype=kt.dtype, device=device)
     if kt._keras_mask is not None:
-        t._keras_mask = _placeholder(kt._keras_mask, run, device)
+        t._keras_mask = _placeholder(kt._keras_mask, sizes, device)
     return t
 
 
-def _substitute(structure: Any, run: int, device: Any) -> Any:
+def _substitute(structure: Any, sizes: Tuple[int, int], device: Any) -> Any:
     if isinstance(structure, KerasTensor):
-        return _placeholder(structure, run, device)
+        return _placeholder(structure, sizes, device)
     if isinstance(structure, (list, tuple)) and not hasattr(structure, "_fields"):
-        return type(structure)(_substitute(v, run, device) for v in structure)
+        return type(structure)(_substitute(v, sizes, device) for v in structure)
     if isinstance(structure, dict):
-        return {k: _substitute(v, run, device) for k, v in structure.items()}
+        return {k: _substitute(v, sizes, device) for k, v in structure.items()}
     return structure
 
 
-def _run(fn: Callable, args: tuple, kwargs: dict, run: int, device: Any) -> Any:
-    args, kwargs = _substitute(args, run, device), _substitute(kwargs, run, device)
+def _run(fn: Callable, args: tuple, kwargs: dict, sizes: Tuple[int, int], device: Any) -> Any:
+    args, kwargs = _substitute(args, sizes, device), _substitute(kwargs, sizes, device)
     state = call_context.state
     saved = state.inferring
     state.inferring = True
@@ -74,9 +75,15 @@ def _run(fn: Callable, args: tuple, kwargs: dict, run: int, device: Any) -> Any:
         state.inferring = saved
 
 
+class _RankMismatch(Exception):
+    """The two runs gave outputs of different ranks."""
+
+
 def _merge(a: Any, b: Any) -> Any:
     """Structure of KerasTensors from the two runs' outputs."""
     if isinstance(a, torch.Tensor):
+        if a.ndim != b.ndim:
+            raise _RankMismatch(f"output rank {a.ndim} vs {b.ndim}")
         shape = [da if da == db else None for da, db in zip(a.shape, b.shape)]
         kt = KerasTensor(shape, a.dtype)
         mask_a, mask_b = getattr(a, "_keras_mask", None), getattr(b, "_keras_mask", None)
@@ -92,12 +99,13 @@ def _merge(a: Any, b: Any) -> Any:
 
 def infer_outputs(fn: Callable, args: tuple, kwargs: dict) -> Any:
     """Runs fn(args, kwargs) on placeholders for the KerasTensors in them; returns output KerasTensors."""
-    errors: List[Tuple[str, BaseException]] = []
+    errors: List[BaseException] = []
     for device in ("meta", default_device()):
-        try:
-            first = _run(fn, args, kwargs, 0, device)
-            second = _run(fn, args, kwargs, 1, device)
-            return _merge(first, second)
-        except Exception as e:  # noqa: BLE001 - retried on real tensors, re-raised below
-            errors.append((str(device), e))
-    raise errors[-1][1]
+        for first_sizes, second_sizes in _SIZE_PAIRS:
+            try:
+                first = _run(fn, args, kwargs, first_sizes, device)
+                second = _run(fn, args, kwargs, second_sizes, device)
+                return _merge(first, second)
+            except Exception as e:  # noqa: BLE001 - retried with other sizes and real tensors, re-raised below
+                errors.append(e)
+    raise errors[-1]

@@ -1,11 +1,20 @@
-"""Core layers: Dense."""
-from typing import Any, Dict
+"""Core layers: Dense, Activation, Dropout, ActivityRegularization, Masking, Lambda."""
+import inspect
+import numbers
+import sys
+import types
+from typing import Any, Callable, Dict, Optional, Tuple
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 
 from torchkeras_api import activations, constraints, initializers, regularizers
 from torchkeras_api.engine.base_layer import Layer
 from torchkeras_api.engine.input_spec import InputSpec
+from torchkeras_api.engine.keras_tensor import TensorShape, as_shapes
+from torchkeras_api.saving.serialization import deserialize_keras_object
+from torchkeras_api.utils import nest
 
 
 class Dense(Layer):
@@ -17,7 +26,7 @@ class Dense(Layer):
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = int(units) if not isinstance(units, int) else units
-        if self.units <= 0:
+        if self.units < 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. "
                              f"Received: units={units}")
         self.activation = activations.get(activation)
@@ -32,6 +41,9 @@ class Dense(Layer):
         self.supports_masking = True
 
     def build(self, input_shape: Any) -> None:
+        if not (self._compute_dtype.is_floating_point or self._compute_dtype.is_complex):
+            raise TypeError("A Dense layer can only be built with a floating-point dtype. "
+                            f"Received: dtype={self.dtype}")
         last_dim = input_shape[-1]
         if last_dim is None:
             raise ValueError("The last dimension of the inputs to a Dense layer should be defined. Found None. "
@@ -45,12 +57,9 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs: torch.Tensor) -> torch.Tensor:
-        if self.bias is not None and inputs.ndim == 2:
-            outputs = torch.addmm(self.bias, inputs, self.kernel)
-        else:
-            outputs = torch.matmul(inputs, self.kernel)
-            if self.bias is not None:
-                outputs = outputs + self.bias
+        if inputs.dtype != self.kernel.dtype:
+            inputs = inputs.to(self.kernel.dtype)
+        outputs = F.linear(inputs, self.kernel.t(), self.bias)
         return self.activation(outputs) if self.activation is not None else outputs
 
     def get_config(self) -> Dict[str, Any]:
@@ -68,3 +77,223 @@ class Dense(Layer):
             "bias_constraint": constraints.serialize(self.bias_constraint),
         })
         return config
+
+
+class Activation(Layer):
+    """Applies an activation function (a name, config or callable) to its input."""
+
+    def __init__(self, activation: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.activation = activations.get(activation)
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.activation(inputs)
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config["activation"] = activations.serialize(self.activation)
+        return config
+
+
+class Dropout(Layer):
+    """Zeroes a fraction `rate` of the inputs and scales the rest by 1 / (1 - rate), only when training.
+
+    `noise_shape` (None entries take the input's size) sets the shape of the keep mask, broadcast over the
+    input. With a `seed`, the layer draws its masks from its own generator, so they are reproducible.
+    """
+
+    def __init__(self, rate: float, noise_shape: Any = None, seed: Optional[int] = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        if not isinstance(rate, numbers.Real):
+            raise TypeError(f"Invalid value {rate!r} received for `rate` of Dropout layer {self.name}, expected "
+                            "a float between 0 and 1.")
+        if not 0 <= rate <= 1:
+            raise ValueError(f"Invalid value {rate} received for `rate`, expected a value between 0 and 1.")
+        self.rate = rate
+        self.noise_shape = noise_shape
+        self.seed = seed
+        self.supports_masking = True
+        self._generators: Dict[torch.device, torch.Generator] = {}
+
+    def call(self, inputs: torch.Tensor, training: Optional[bool] = None) -> torch.Tensor:
+        if not training or self.rate == 0:
+            return inputs
+        if self.rate >= 1:
+            raise ValueError("`rate` must be a scalar tensor or a float in the range [0, 1). "
+                             f"Received: rate={self.rate}")
+        if self.noise_shape is None and self.seed is None:
+            return F.dropout(inputs, self.rate, training=True)
+        shape = inputs.shape if self.noise_shape is None else \
+            [inputs.shape[i] if dim is None else dim for i, dim in enumerate(self.noise_shape)]
+        keep = torch.empty(shape, dtype=inputs.dtype, device=inputs.device)
+        keep.bernoulli_(1 - self.rate, generator=self._generator(inputs.device))
+        return inputs * keep.div_(1 - self.rate)
+
+    def _generator(self, device: torch.device) -> Optional[torch.Generator]:
+        """This layer's generator on `device` when seeded (None means torch's global one)."""
+        if self.seed is None or device.type == "meta":
+            return None
+        if device not in self._generators:
+            self._generators[device] = torch.Generator(device=device).manual_seed(int(self.seed))
+        return self._generators[device]
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed})
+        return config
+
+
+class ActivityRegularization(Layer):
+    """Identity that adds an L1/L2 penalty on its output to `losses`."""
+
+    def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any):
+        super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
+        self.supports_masking = True
+        self.l1 = l1
+        self.l2 = l2
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({"l1": self.l1, "l2": self.l2})
+        return config
+
+
+class Masking(Layer):
+    """Masks timesteps whose features all equal `mask_value`: they are zeroed and masked out downstream."""
+
+    def __init__(self, mask_value: float = 0.0, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.mask_value = mask_value
+
+    def _keep(self, inputs: torch.Tensor, keepdim: bool) -> torch.Tensor:
+        return torch.any(inputs != self.mask_value, dim=-1, keepdim=keepdim)
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        return inputs * self._keep(inputs, keepdim=True).to(inputs.dtype)
+
+    def compute_mask(self, inputs: torch.Tensor, mask: Any = None) -> torch.Tensor:
+        return self._keep(inputs, keepdim=False)
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config["mask_value"] = self.mask_value
+        return config
+
+
+class Lambda(Layer):
+    """Wraps `function(inputs, **arguments)` as a layer.
+
+    The function also receives `mask` and `training` when its signature names them. `output_shape` (a shape
+    without the batch axis, or a function of the input shape) is used where the output shape cannot be found
+    by running the function. `mask` is a function `(inputs, mask) -> mask` or a fixed output mask.
+    """
+
+    def __init__(self, function: Callable, output_shape: Any = None, mask: Any = None,
+                 arguments: Optional[Dict[str, Any]] = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise TypeError(f"The `function` of a Lambda layer must be callable. Received: function={function!r}")
+        self.arguments = arguments or {}
+        self.function = function
+        self.supports_masking = True
+        self.mask = mask
+        self._output_shape = output_shape
+        params = _parameter_names(function)
+        self._fn_expects_mask_arg = "mask" in params
+        self._fn_expects_training_arg = "training" in params
+
+    def call(self, inputs: Any, mask: Any = None, training: Optional[bool] = None) -> Any:
+        kwargs = dict(self.arguments)
+        if self._fn_expects_mask_arg:
+            kwargs["mask"] = mask
+        if self._fn_expects_training_arg:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        if self._output_shape is None:
+            return super().compute_output_shape(input_shape)
+        input_shape = as_shapes(input_shape)
+        if callable(self._output_shape):
+            return as_shapes(self._output_shape(input_shape))
+        flat = nest.flatten(input_shape)
+        batch_size = flat[0][0] if flat and flat[0] else None
+        return nest.map_structure(lambda shape: TensorShape((batch_size,) + tuple(shape)),
+                                  as_shapes(self._output_shape))
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        for key, module_key, type_key, value, allow_raw in (
+                ("function", "module", "function_type", self.function, False),
+                ("output_shape", "output_shape_module", "output_shape_type", self._output_shape, True),
+                ("mask", "mask_module", "mask_type", self.mask, False)):
+            if key == "mask" and value is None:
+                continue
+            config[key], config[type_key], config[module_key] = _serialize_callable(value, allow_raw)
+        config["arguments"] = self.arguments
+        return config
+
+    @classmethod
+    def from_config(cls, config: Dict[str, Any], custom_objects: Optional[Dict[str, Any]] = None) -> "Lambda":
+        config = dict(config)
+        config["function"] = _deserialize_callable(config, "function", "module", "function_type", custom_objects)
+        config["output_shape"] = _deserialize_callable(config, "output_shape", "output_shape_module",
+                                                       "output_shape_type", custom_objects)
+        if "mask" in config:
+            config["mask"] = _deserialize_callable(config, "mask", "mask_module", "mask_type", custom_objects)
+        arguments = dict(config.get("arguments") or {})
+        for key, value in arguments.items():
+            if isinstance(value, dict) and value.get("type") == "ndarray":
+                arguments[key] = np.array(value["value"])
+        config["arguments"] = arguments
+        return cls(**config)
+
+
+def _parameter_names(function: Callable) -> Tuple[str, ...]:
+    try:
+        return tuple(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return ()
+
+
+def _serialize_callable(value: Any, allow_raw: bool) -> Tuple[Any, str, Optional[str]]:
+    """(value, type, module) as tf.keras's Lambda config stores them; lambdas are kept by name only."""
+    if isinstance(value, types.LambdaType) and value.__name__ == "<lambda>":
+        return value.__name__, "lambda", value.__module__
+    if callable(value):
+        name = getattr(value, "__name__", None)
+        if name is None:
+            raise ValueError(f"Invalid input for serialization in a Lambda layer: {value!r} is a callable "
+                             "without a `__name__`; use a named function.")
+        return name, "function", getattr(value, "__module__", None)
+    if allow_raw:
+        return value, "raw", None
+    raise ValueError(f"Invalid input for serialization, type: {type(value)}")
+
+
+def _deserialize_callable(config: Dict[str, Any], key: str, module_key: str, type_key: str,
+                          custom_objects: Optional[Dict[str, Any]]) -> Any:
+    """Pops `module_key` and `type_key` from config and returns the object `config[key]` stands for."""
+    module = config.pop(module_key, None)
+    kind = config.pop(type_key)
+    if kind == "raw":
+        return config[key]
+    if kind == "function":
+        module_objects = vars(sys.modules[module]) if module in sys.modules else None
+        return deserialize_keras_object(config[key], module_objects=module_objects, custom_objects=custom_objects,
+                                        printable_module_name="function in Lambda layer")
+    if kind == "lambda":
+        raise ValueError(
+            f"Requested the deserialization of a Lambda layer with a Python `lambda` inside it (`{key}`). This "
+            "carries a potential risk of arbitrary code execution and thus it is disallowed (safe_mode); "
+            "torchkeras_api does not store lambda code in configs. Use a named function, passed in "
+            "`custom_objects` or registered with `register_keras_serializable`.")
+    raise TypeError(f"Unsupported value for `{type_key}` argument. Received: {type_key}={kind}. "
+                    "Expected one of ['function', 'lambda', 'raw']")
