@@ -265,6 +265,19 @@ def test_training_argument_reaches_nested_layers():
     assert seq(x, training=False).abs().sum() > 0
 
 
+def test_call_with_var_kwargs_receives_explicit_training():
+    class Seen(L.Layer):
+        def call(self, inputs, **kwargs):
+            self.seen = kwargs.get("training")
+            return inputs
+
+    layer = Seen()
+    layer(np.ones((1, 2), "float32"), training=True)
+    assert layer.seen is True
+    layer(np.ones((1, 2), "float32"))
+    assert layer.seen is None
+
+
 def test_losses_regularizers_and_add_loss():
     class AddsLoss(L.Layer):
         def call(self, x):

@@ -39,7 +39,8 @@ def to_torch_dtype(dtype: Any) -> torch.dtype:
 @functools.lru_cache(maxsize=None)
 def _call_spec(call_fn: Callable) -> Dict[str, Any]:
     params = inspect.signature(call_fn).parameters
-    return {"training": "training" in params, "mask": "mask" in params,
+    var_kw = any(p.kind == p.VAR_KEYWORD for p in params.values())
+    return {"training": "training" in params, "mask": "mask" in params, "var_kw": var_kw,
             "training_default": params["training"].default if "training" in params else None}
 
 
@@ -381,7 +382,7 @@ class Layer(torch.nn.Module):
             input_mask = _collect_masks(inputs)
             if input_mask is not None and spec["mask"]:
                 kwargs["mask"] = input_mask
-        if "mask" in kwargs and not spec["mask"]:
+        if "mask" in kwargs and not spec["mask"] and not spec["var_kw"]:
             kwargs.pop("mask")
         training = kwargs.get("training")
         if spec["training"]:
@@ -389,7 +390,7 @@ class Layer(torch.nn.Module):
                 training = state.training
                 if training is not None:
                     kwargs["training"] = training
-        elif "training" in kwargs:
+        elif "training" in kwargs and not spec["var_kw"]:
             kwargs.pop("training")
         saved_training = state.training
         if training is not None:
