@@ -4,7 +4,7 @@ from typing import Any, Dict, Optional, Sequence, Union
 import torch
 
 from torchkeras_api.backend_config import epsilon
-from torchkeras_api.saving.serialization import deserialize_keras_object, serialize_keras_object
+from torchkeras_api.saving.serialization import deserialize_instance, get_object, serialize_keras_object
 
 __all__ = [
     "Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "RadialConstraint", "max_norm", "non_neg",
@@ -131,16 +131,9 @@ def serialize(constraint: Any) -> Optional[Dict[str, Any]]:
 
 def deserialize(config: Union[str, Dict[str, Any]], custom_objects: Optional[Dict[str, Any]] = None) -> Any:
     """A constraint from a config dict or a name ('max_norm', 'NonNeg', 'unitnorm', ...)."""
-    obj = deserialize_keras_object(config, _ALL_OBJECTS, custom_objects, "constraint")
-    return obj() if isinstance(obj, type) else obj
+    return deserialize_instance(config, _ALL_OBJECTS, custom_objects, "constraint")
 
 
 def get(identifier: Any) -> Any:
     """A constraint from None (None), a name, a config dict or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint function identifier: {identifier}")
+    return get_object(identifier, deserialize, "constraint function")

@@ -8,7 +8,7 @@ import torch
 
 from torchkeras_api.backend_config import floatx
 from torchkeras_api.engine.device import default_device
-from torchkeras_api.saving.serialization import deserialize_keras_object, serialize_keras_object
+from torchkeras_api.saving.serialization import deserialize_instance, get_object, serialize_keras_object
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal",
@@ -406,18 +406,9 @@ def serialize(initializer: Any) -> Optional[Dict[str, Any]]:
 
 def deserialize(config: Union[str, Dict[str, Any]], custom_objects: Optional[Dict[str, Any]] = None) -> Any:
     """An initializer instance from a config dict or a name ('glorot_uniform', 'HeNormal', ...)."""
-    obj = deserialize_keras_object(config, _ALL_OBJECTS, custom_objects, "initializer")
-    return obj() if isinstance(obj, type) else obj
+    return deserialize_instance(config, _ALL_OBJECTS, custom_objects, "initializer")
 
 
 def get(identifier: Any) -> Any:
     """An initializer from None (None), a name, a config dict, a class (instantiated) or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier}")
+    return get_object(identifier, deserialize, "initializer", instantiate_classes=True)

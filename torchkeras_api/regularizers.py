@@ -6,7 +6,7 @@ from typing import Any, Dict, Optional, Union
 import torch
 
 from torchkeras_api.backend_config import floatx
-from torchkeras_api.saving.serialization import deserialize_keras_object, serialize_keras_object
+from torchkeras_api.saving.serialization import deserialize_keras_object, get_object, serialize_keras_object
 
 __all__ = [
     "Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2", "orthogonal_regularizer",
@@ -156,10 +156,4 @@ def deserialize(config: Union[str, Dict[str, Any]], custom_objects: Optional[Dic
 
 def get(identifier: Any) -> Any:
     """A regularizer from None (None), a name, a config dict or a callable."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier}")
+    return get_object(identifier, deserialize, "regularizer")

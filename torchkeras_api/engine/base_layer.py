@@ -10,7 +10,7 @@ import torch
 from torchkeras_api import backend_config
 from torchkeras_api.engine import call_context, naming, shape_inference
 from torchkeras_api.engine.device import default_device
-from torchkeras_api.engine.input_spec import InputSpec, assert_input_compatibility
+from torchkeras_api.engine.input_spec import assert_input_compatibility
 from torchkeras_api.engine.keras_tensor import KerasTensor, TensorShape, as_shapes, has_keras_tensor
 from torchkeras_api.engine.node import Node
 from torchkeras_api.engine.tracking import track_value, tracked_layers, untrack

@@ -63,3 +63,23 @@ def deserialize_keras_object(identifier: Any, module_objects: Optional[Dict[str,
             raise _unknown(printable_module_name, identifier)
         return obj
     raise ValueError(f"Could not interpret serialized {printable_module_name}: {identifier!r}")
+
+
+def deserialize_instance(config: Any, module_objects: Dict[str, Any], custom_objects: Optional[Dict[str, Any]],
+                         kind: str) -> Any:
+    """deserialize_keras_object, with a class named by a string instantiated with its defaults."""
+    obj = deserialize_keras_object(config, module_objects, custom_objects, kind)
+    return obj() if inspect.isclass(obj) else obj
+
+
+def get_object(identifier: Any, deserialize: Any, kind: str, instantiate_classes: bool = False) -> Any:
+    """The `get()` of a family: None, a name or config dict (deserialized), a class, or a callable."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
+    if instantiate_classes and inspect.isclass(identifier):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier}")
