@@ -39,3 +39,17 @@ def test_custom_object_scope():
     with keras.utils.custom_object_scope({"Scoped": Scoped}):
         assert keras.layers.deserialize(config).name == "s"
     assert keras.layers.deserialize(config, custom_objects={"Scoped": Scoped}).name == "s"
+
+
+def test_set_random_seed_makes_initial_weights_reproducible():
+    def weights():
+        keras.utils.set_random_seed(7)
+        layer = keras.layers.Dense(3)
+        layer.build((None, 4))
+        return layer.get_weights()[0], np.random.rand(), __import__("random").random()
+
+    (w1, n1, r1), (w2, n2, r2) = weights(), weights()
+    np.testing.assert_array_equal(w1, w2)
+    assert (n1, r1) == (n2, r2)
+    with pytest.raises(ValueError, match="integer"):
+        keras.utils.set_random_seed(1.5)

@@ -3,4 +3,4 @@ from torchkeras_api.saving.object_registry import (CustomObjectScope, custom_obj
                                                    get_registered_name, get_registered_object,
                                                    register_keras_serializable)
 from torchkeras_api.saving.serialization import deserialize_keras_object, serialize_keras_object
-from torchkeras_api.utils.np_utils import to_categorical
+from torchkeras_api.utils.np_utils import set_random_seed, to_categorical

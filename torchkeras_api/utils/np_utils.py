@@ -20,3 +20,15 @@ def to_categorical(y: Any, num_classes: Optional[int] = None, dtype: str = "floa
     categorical = np.zeros((y.shape[0], num_classes), dtype=dtype)
     categorical[np.arange(y.shape[0]), y] = 1
     return categorical.reshape(input_shape + (num_classes,))
+
+
+def set_random_seed(seed: int) -> None:
+    """Seeds Python's `random`, numpy and torch (all devices), as `tf.keras.utils.set_random_seed`."""
+    import random
+
+    import torch
+    if not isinstance(seed, int):
+        raise ValueError(f"Expected `seed` argument to be an integer. Received: seed={seed} (of type {type(seed)})")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)

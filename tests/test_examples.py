@@ -1,0 +1,72 @@
+"""Every script in examples/ runs to completion (its own asserts included).
+
+Each example runs in a fresh interpreter, from the repository root, as a user would run it.
+A second test runs the model-building examples under tf_keras itself (import swapped back),
+which shows that what they assert is what tf.keras does.
+"""
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+TIMEOUT_S = 300
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    # Tiny models: one intra-op thread avoids thread oversubscription when tests run in parallel.
+    env.setdefault("OMP_NUM_THREADS", "1")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return env
+
+
+def test_examples_found():
+    names = {p.name for p in EXAMPLES}
+    assert "demo.py" in names and len(names) >= 2, names
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_example_runs(path):
+    proc = subprocess.run([sys.executable, str(path)], cwd=ROOT, env=_env(), capture_output=True, text=True,
+                          timeout=TIMEOUT_S)
+    assert proc.returncode == 0, (f"{path.name} exited with {proc.returncode}\n"
+                                  f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}")
+
+
+def _uses_torch(path: pathlib.Path) -> bool:
+    return re.search(r"^(import torch|from torch)\b", path.read_text(), re.MULTILINE) is not None
+
+
+KERAS_ONLY = [p for p in EXAMPLES if not _uses_torch(p)]
+
+# Runs each script with `torchkeras_api` resolving to tf_keras, in one interpreter (one TensorFlow import).
+_UNDER_TF_KERAS = textwrap.dedent("""
+    import importlib, runpy, sys, traceback
+    for sub in ("", ".layers", ".models", ".activations", ".backend", ".initializers", ".regularizers",
+                ".constraints"):
+        sys.modules["torchkeras_api" + sub] = importlib.import_module("tf_keras" + sub)
+    import tf_keras
+    failed = []
+    for path in sys.argv[1:]:
+        tf_keras.backend.clear_session()
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except BaseException:
+            traceback.print_exc()
+            failed.append(path)
+    if failed:
+        sys.exit("failed under tf_keras: " + ", ".join(failed))
+""")
+
+
+def test_examples_agree_with_tf_keras():
+    pytest.importorskip("tf_keras")
+    proc = subprocess.run([sys.executable, "-c", _UNDER_TF_KERAS] + [str(p) for p in KERAS_ONLY], cwd=ROOT,
+                          env=_env(), capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert proc.returncode == 0, f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-6000:]}"
