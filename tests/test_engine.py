@@ -66,6 +66,15 @@ def test_weights_are_named_parameters_in_keras_layout():
     np.testing.assert_allclose(layer(np.eye(3, dtype="float32")).detach().numpy(), kernel + 1)
 
 
+def test_get_weights_returns_copies():
+    layer = L.Dense(2)
+    layer.build((None, 3))
+    saved = layer.get_weights()
+    with torch.no_grad():
+        layer.kernel.add_(1.0)
+    assert not np.allclose(saved[0], layer.get_weights()[0])
+
+
 def test_set_weights_errors_name_the_layer_and_change_nothing():
     layer = L.Dense(2)
     layer.build((None, 3))

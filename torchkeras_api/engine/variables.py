@@ -48,7 +48,8 @@ class Variable(torch.nn.Parameter):
         return self._layout.to_keras(value) if self._layout is not None else value
 
     def numpy(self) -> np.ndarray:
-        return self.keras_value().cpu().numpy()
+        """A copy of the value in tf.keras layout (later updates do not change it)."""
+        return self.keras_value().cpu().numpy().copy()
 
     def value(self) -> torch.Tensor:
         return self
