@@ -75,6 +75,31 @@ def test_get_weights_returns_copies():
     assert not np.allclose(saved[0], layer.get_weights()[0])
 
 
+def test_variable_assign_ops_stay_on_tensors():
+    var = keras.backend.variable(np.zeros((2, 3), "float32"))
+    var.assign_add(torch.ones(2, 3))
+    var.assign_sub(np.full((2, 3), 0.25, "float32"))
+    np.testing.assert_allclose(var.numpy(), np.full((2, 3), 0.75))
+    var.assign(torch.arange(6.0).reshape(2, 3))
+    np.testing.assert_allclose(var.numpy(), np.arange(6.0).reshape(2, 3))
+    with pytest.raises(ValueError, match="Cannot assign value of shape"):
+        var.assign(np.zeros(4))
+
+
+def test_weight_named_like_a_property_does_not_clash():
+    class Odd(L.Layer):
+        @property
+        def total(self):
+            return 1
+
+        def build(self, input_shape):
+            self.w = self.add_weight("total", shape=(1,))
+
+    layer = Odd()
+    layer.build((None, 1))
+    assert layer.weights[0].name == "odd/total:0" and layer.total == 1
+
+
 def test_set_weights_errors_name_the_layer_and_change_nothing():
     layer = L.Dense(2)
     layer.build((None, 3))

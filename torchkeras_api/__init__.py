@@ -5,3 +5,7 @@ from torchkeras_api.engine.sequential import Sequential
 from torchkeras_api.engine.training import Model
 
 __version__ = "0.1.0"
+from torchkeras_api import losses  # noqa: E402,F401
+from torchkeras_api import callbacks  # noqa: E402,F401
+from torchkeras_api import optimizers  # noqa: E402,F401
+from torchkeras_api import metrics  # noqa: E402,F401

@@ -60,8 +60,10 @@ def gelu(x: torch.Tensor, approximate: bool = False) -> torch.Tensor:
 
 
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
-    """Logistic sigmoid `1 / (1 + exp(-x))`."""
-    return torch.sigmoid(x)
+    """Logistic sigmoid `1 / (1 + exp(-x))`; the result keeps `x` as `_keras_logits` for the crossentropies."""
+    out = torch.sigmoid(x)
+    out._keras_logits = x
+    return out
 
 
 def hard_sigmoid(x: torch.Tensor) -> torch.Tensor:
@@ -113,13 +115,18 @@ def leaky_relu(x: torch.Tensor, alpha: float = 0.2) -> torch.Tensor:
 
 
 def softmax(x: torch.Tensor, axis: Axis = -1) -> torch.Tensor:
-    """Softmax over `axis` (an int or a sequence of ints); inputs must be at least 2-D."""
+    """Softmax over `axis` (an int or a sequence of ints); inputs must be at least 2-D.
+
+    The result keeps `x` as `_keras_logits`, which the crossentropies use instead of the probabilities.
+    """
     if x.dim() <= 1:
         raise ValueError(f"Cannot apply softmax to a tensor that is 1D. Received input: {x}")
     if isinstance(axis, int):
-        return torch.softmax(x, dim=axis)
-    dims = tuple(axis)
-    return torch.exp(x - torch.logsumexp(x, dim=dims, keepdim=True))
+        out = torch.softmax(x, dim=axis)
+    else:
+        out = torch.exp(x - torch.logsumexp(x, dim=tuple(axis), keepdim=True))
+    out._keras_logits = x
+    return out
 
 
 def log_softmax(x: torch.Tensor, axis: int = -1) -> torch.Tensor:

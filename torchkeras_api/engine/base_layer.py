@@ -221,7 +221,7 @@ class Layer(torch.nn.Module):
     def _free_param_key(self, name: str) -> str:
         base = name.replace(".", "_").replace("/", "_") or "weight"
         key, index = base, 1
-        while key in self._parameters or key in self._modules or key in self.__dict__:
+        while key in self._parameters or key in self._modules or key in self.__dict__ or hasattr(type(self), key):
             key, index = f"{base}_{index}", index + 1
         return key
 
@@ -504,11 +504,15 @@ class Layer(torch.nn.Module):
     @property
     def losses(self) -> List[torch.Tensor]:
         """Losses from the last call (add_loss, activity regularizers) and weight regularization."""
+        return self._collect_losses(self._flatten_layers())
+
+    def _collect_losses(self, layers: List["Layer"]) -> List[torch.Tensor]:
         out: List[torch.Tensor] = []
-        for layer in self._flatten_layers():
-            if layer._loss_call_id >= self._outer_call_id:
+        for layer in layers:
+            if layer._losses and layer._loss_call_id >= self._outer_call_id:
                 out += layer._losses
-            out += [fn() for fn in layer._callable_losses]
+            if layer._callable_losses:
+                out += [fn() for fn in layer._callable_losses]
         return out
 
     # ---- graph connectivity ----------------------------------------------------------------

@@ -4,6 +4,7 @@ from typing import Any, List, Optional
 from torchkeras_api.engine import shape_inference
 from torchkeras_api.engine.base_layer import Layer, _dedup
 from torchkeras_api.engine.keras_tensor import KerasTensor, as_shapes
+from torchkeras_api.engine.trainer import Trainer
 from torchkeras_api.engine.variables import Variable
 from torchkeras_api.utils import nest
 
@@ -13,7 +14,7 @@ def is_functional_init(args: tuple, kwargs: dict) -> bool:
         k in kwargs for k in ("inputs", "outputs", "input", "output"))
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     """tf.keras.Model: functional (`Model(inputs, outputs)`) or subclassed (override `call`)."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Model":

@@ -56,23 +56,34 @@ class Variable(torch.nn.Parameter):
 
     read_value = value
 
+    def _torch_layout(self, value: Any) -> torch.Tensor:
+        """`value` (tf.keras layout, broadcastable) as a tensor in this variable's storage layout."""
+        if not isinstance(value, torch.Tensor):
+            value = torch.as_tensor(np.asarray(value))
+        value = value.to(device=self.device, dtype=self.dtype, non_blocking=True)
+        if self._layout is not None and value.ndim:
+            value = self._layout.from_keras(value.expand(self.keras_shape))
+        return value
+
     def assign(self, value: Any) -> "Variable":
-        """Sets the value from a tf.keras-layout array or tensor."""
-        new = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
-        if tuple(new.shape) != self.keras_shape:
-            raise ValueError(f"Cannot assign value of shape {tuple(new.shape)} to variable '{self.name}' "
+        """Sets the value from a tf.keras-layout array or tensor (no host round trip for tensors)."""
+        shape = tuple(value.shape) if hasattr(value, "shape") else np.shape(value)
+        if tuple(shape) != self.keras_shape:
+            raise ValueError(f"Cannot assign value of shape {tuple(shape)} to variable '{self.name}' "
                              f"of shape {self.keras_shape}.")
-        if self._layout is not None:
-            new = self._layout.from_keras(new)
         with torch.no_grad():
-            self.copy_(new.to(device=self.device, dtype=self.dtype))
+            self.copy_(self._torch_layout(value))
         return self
 
     def assign_add(self, delta: Any) -> "Variable":
-        return self.assign(self.keras_value() + torch.as_tensor(np.asarray(delta), device=self.device))
+        with torch.no_grad():
+            self.add_(self._torch_layout(delta))
+        return self
 
     def assign_sub(self, delta: Any) -> "Variable":
-        return self.assign(self.keras_value() - torch.as_tensor(np.asarray(delta), device=self.device))
+        with torch.no_grad():
+            self.sub_(self._torch_layout(delta))
+        return self
 
     def __repr__(self) -> str:
         dtype = str(self.dtype).replace("torch.", "")
