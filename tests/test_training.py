@@ -176,3 +176,32 @@ def test_bad_inputs_raise_value_errors():
         model.fit(x, y[:10], verbose=0)
     with pytest.raises(ValueError):
         model.fit(x[:, :3], y, verbose=0)
+
+
+def test_jit_compile_gives_the_same_history():
+    x, y = _data(96)
+
+    def train(jit):
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(1)
+        model = _model()
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      jit_compile=jit)
+        history = model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0, validation_split=0.25)
+        return history.history, model.predict(x, verbose=0)
+
+    (eager_history, eager_pred), (jit_history, jit_pred) = train(False), train(True)
+    for key in eager_history:
+        np.testing.assert_allclose(jit_history[key], eager_history[key], rtol=1e-5)
+    np.testing.assert_allclose(jit_pred, eager_pred, rtol=1e-5, atol=1e-6)
+
+
+def test_steps_per_execution_runs_every_batch():
+    x, y = _data(64)
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", steps_per_execution=3)
+    seen = []
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0,
+              callbacks=[keras.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: seen.append(batch))])
+    assert seen == [2, 5, 7]
+    assert model.optimizer.iterations.numpy() == 8

@@ -36,8 +36,18 @@ def to_torch_dtype(dtype: Any) -> torch.dtype:
     return result
 
 
-@functools.lru_cache(maxsize=None)
+_CALL_SPECS: Dict[Callable, Dict[str, Any]] = {}
+
+
 def _call_spec(call_fn: Callable) -> Dict[str, Any]:
+    """Which of `training`/`mask`/`**kwargs` a `call` method accepts (cached per function)."""
+    spec = _CALL_SPECS.get(call_fn)
+    if spec is None:
+        spec = _CALL_SPECS[call_fn] = _inspect_call(call_fn)
+    return spec
+
+
+def _inspect_call(call_fn: Callable) -> Dict[str, Any]:
     params = inspect.signature(call_fn).parameters
     var_kw = any(p.kind == p.VAR_KEYWORD for p in params.values())
     return {"training": "training" in params, "mask": "mask" in params, "var_kw": var_kw,

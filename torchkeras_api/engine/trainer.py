@@ -49,6 +49,7 @@ class Trainer:
         self._steps_per_execution = int(steps_per_execution or 1)
         self._jit_compile = jit_compile
         self._is_compiled = True
+        self.__dict__.pop("_compiled_forward", None)
         self._train_fn = None
         self._test_fn = None
         self._predict_fn = None
@@ -120,7 +121,7 @@ class Trainer:
         """One optimization step on a batch; returns the metric results (device tensors)."""
         from torchkeras_api.engine.data_adapter import unpack_x_y_sample_weight
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred = self._eager_call((x,), {"training": True})
+        y_pred = self._forward(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         variables = self._trainable_cache()
         for var in variables:
@@ -154,7 +155,7 @@ class Trainer:
         """Loss and metrics on a batch, in inference mode."""
         from torchkeras_api.engine.data_adapter import unpack_x_y_sample_weight
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        y_pred = self._eager_call((x,), {"training": False})
+        y_pred = self._forward(x, training=False)
         if self.compiled_loss is not None or self.losses:
             self.compute_loss(x, y, y_pred, sample_weight)
         return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -162,7 +163,16 @@ class Trainer:
     def predict_step(self, data: Any) -> Any:
         from torchkeras_api.engine.data_adapter import unpack_x_y_sample_weight
         x, _, _ = unpack_x_y_sample_weight(data)
-        return self(x, training=False)
+        return self._forward(x, training=False)
+
+    def _forward(self, x: Any, training: bool) -> Any:
+        """The model on a batch; with `compile(jit_compile=True)`, through `torch.compile`d forward passes."""
+        if not getattr(self, "_jit_compile", False):
+            return self._eager_call((x,), {"training": training})
+        compiled = self.__dict__.setdefault("_compiled_forward", {})
+        if training not in compiled:
+            compiled[training] = torch.compile(lambda inputs: self._eager_call((inputs,), {"training": training}))
+        return compiled[training](x)
 
     def _trainable_cache(self) -> List[Any]:
         cache = self.__dict__.get("_trainable_vars")
