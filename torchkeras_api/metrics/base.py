@@ -147,6 +147,13 @@ class Reduce(Metric):
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         """Adds the (weighted) values; weights of a lower rank than the values reduce them to that rank."""
+        if (isinstance(values, torch.Tensor) and values.dim() == 0 and values.device == self.total.device
+                and (sample_weight is None or isinstance(sample_weight, (int, float)))):
+            weight = 1 if sample_weight is None else sample_weight
+            self.total.add_(values.to(self._state_dtype), alpha=weight)
+            if self.reduction != SUM:
+                self.count.add_(weight if self.reduction == WEIGHTED_MEAN else 1)
+            return
         values, sample_weight = self._place(values, sample_weight, dtype=self._state_dtype)
         if sample_weight is not None:
             values, _, sample_weight = squeeze_or_expand(values, sample_weight=sample_weight)
