@@ -41,6 +41,7 @@ class Trainer:
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         names = self._output_names_for_training()
+        self._train_output_names = names
         self.compiled_loss = LossesContainer(loss, loss_weights, names) if loss is not None else None
         self.compiled_metrics = MetricsContainer(metrics, weighted_metrics, names,
                                                  self.compiled_loss.loss_functions() if self.compiled_loss
@@ -114,7 +115,10 @@ class Trainer:
 
     # ---- steps -----------------------------------------------------------------------------
     def _split_targets(self, y: Any, sample_weight: Any) -> tuple:
-        names = self._output_names_for_training()
+        names = self._train_output_names
+        if len(names) == 1 and not isinstance(y, (dict, list, tuple)) and \
+                not isinstance(sample_weight, (dict, list, tuple)):
+            return [y], [sample_weight]
         return _to_list(y, names), _to_list(sample_weight, names)
 
     def train_step(self, data: Any) -> Dict[str, Any]:
