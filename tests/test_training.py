@@ -205,3 +205,11 @@ def test_steps_per_execution_runs_every_batch():
               callbacks=[keras.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: seen.append(batch))])
     assert seen == [2, 5, 7]
     assert model.optimizer.iterations.numpy() == 8
+
+
+def test_single_output_targets_in_a_list():
+    x, y = _data()
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    as_array = model.evaluate(x, y, verbose=0)
+    assert model.evaluate(x, [y], verbose=0) == pytest.approx(as_array)

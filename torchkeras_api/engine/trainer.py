@@ -16,9 +16,10 @@ def _to_list(structure: Any, names: List[str]) -> List[Any]:
         return [None] * len(names)
     if isinstance(structure, dict):
         return [structure.get(name) for name in names]
-    if isinstance(structure, (list, tuple)) and len(names) > 1:
+    if isinstance(structure, (list, tuple)):
         if len(structure) != len(names):
-            raise ValueError(f"The model has {len(names)} outputs, but the targets have {len(structure)} entries.")
+            raise ValueError(f"The model has {len(names)} output(s), but the targets have {len(structure)} "
+                             f"entries: expected one per output {names}.")
         return list(structure)
     return [structure]
 
