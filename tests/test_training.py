@@ -205,6 +205,7 @@ def test_steps_per_execution_runs_every_batch():
               callbacks=[keras.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: seen.append(batch))])
     assert seen == [2, 5, 7]
     assert model.optimizer.iterations.numpy() == 8
+    assert model.predict(x, batch_size=8, verbose=0).shape == (64, 2)
 
 
 def test_single_output_targets_in_a_list():
@@ -213,3 +214,10 @@ def test_single_output_targets_in_a_list():
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     as_array = model.evaluate(x, y, verbose=0)
     assert model.evaluate(x, [y], verbose=0) == pytest.approx(as_array)
+
+
+def test_predict_without_compile():
+    model = keras.Sequential([L.Dense(2, input_shape=(3,))])
+    out = model.predict(np.ones((5, 3), "float32"), verbose=0)
+    np.testing.assert_allclose(out, model(np.ones((5, 3), "float32")).detach().numpy(), rtol=1e-6)
+    assert model.predict_on_batch(np.ones((2, 3), "float32")).shape == (2, 2)

@@ -186,27 +186,28 @@ class Trainer:
             self.__dict__["_trainable_vars"] = cache
         return cache
 
-    def _step_runner(self, step: Callable[[Any], Any], grad: bool) -> Callable[[Any], Any]:
-        """Runs `steps_per_execution` steps per call, pulling batches from the iterator."""
+    def _step_runner(self, step: Callable[[Any], Any], grad: bool, collect: bool = False) -> Callable[[Any], Any]:
+        """Runs `steps_per_execution` steps per call, pulling batches from the iterator; returns the last
+        step's result, or with `collect` the list of all of them."""
         per_call = getattr(self, "_steps_per_execution", 1)
 
         def run(iterator: Any) -> Any:
-            result = None
+            results = []
             with torch.enable_grad() if grad else torch.no_grad():
                 for _ in range(per_call):
                     try:
                         batch = next(iterator)
                     except StopIteration:
-                        if result is None:
+                        if not results:
                             raise
                         break
-                    result = step(batch)
-            return result
+                    results.append(step(batch))
+            return results if collect else results[-1]
 
         return run
 
     def make_train_function(self, force: bool = False) -> Callable[[Any], Any]:
-        if self._train_fn is None or force:
+        if getattr(self, "_train_fn", None) is None or force:
             self.__dict__.pop("_trainable_vars", None)
             self.train(True)
             self._train_fn = self._step_runner(self.train_step, grad=True)
@@ -221,13 +222,13 @@ class Trainer:
             self.__dict__.pop("_skip_step_logs", None)
 
     def make_test_function(self, force: bool = False) -> Callable[[Any], Any]:
-        if self._test_fn is None or force:
+        if getattr(self, "_test_fn", None) is None or force:
             self._test_fn = self._step_runner(self.test_step, grad=False)
         return self._test_fn
 
     def make_predict_function(self, force: bool = False) -> Callable[[Any], Any]:
-        if self._predict_fn is None or force:
-            self._predict_fn = self._step_runner(self.predict_step, grad=False)
+        if getattr(self, "_predict_fn", None) is None or force:
+            self._predict_fn = self._step_runner(self.predict_step, grad=False, collect=True)
         return self._predict_fn
 
     # ---- loops -----------------------------------------------------------------------------
@@ -365,9 +366,9 @@ class Trainer:
             for _, iterator in handler.enumerate_epochs():
                 for step in handler.steps():
                     callbacks.on_predict_batch_begin(step)
-                    batch_out = predict_function(iterator)
-                    outputs.append(nest.map_structure(lambda t: t.detach(), batch_out))
-                    callbacks.on_predict_batch_end(step + handler.step_increment, {"outputs": batch_out})
+                    batch_outs = predict_function(iterator)
+                    outputs.extend(nest.map_structure(lambda t: t.detach(), out) for out in batch_outs)
+                    callbacks.on_predict_batch_end(step + handler.step_increment, {"outputs": batch_outs[-1]})
         finally:
             self.train(was_training)
         if not outputs:
@@ -418,7 +419,7 @@ class Trainer:
         was_training = self.training
         self.train(False)
         try:
-            out = self.make_predict_function()(self._single_whole_batch(x, None, None))
+            out = self.make_predict_function()(self._single_whole_batch(x, None, None))[0]
         finally:
             self.train(was_training)
         return nest.map_structure(lambda t: t.detach().cpu().numpy(), out)
