@@ -369,6 +369,16 @@ def test_deepcopy_and_state_dict_roundtrip():
     assert torch.equal(fresh(x), model(x)) and torch.equal(twin(x), model(x))
 
 
+def test_pickled_layer_keeps_tf_keras_layout():
+    import pickle
+
+    layer = L.Conv2D(4, 3)
+    layer(np.zeros((1, 5, 5, 2), "float32"))
+    copy_ = pickle.loads(pickle.dumps(layer))
+    assert copy_.get_weights()[0].shape == (3, 3, 2, 4)
+    np.testing.assert_array_equal(copy_.get_weights()[0], layer.get_weights()[0])
+
+
 def test_layer_call_error_names_the_layer():
     class Broken(L.Layer):
         def call(self, x):
@@ -397,3 +407,12 @@ def test_weights_and_inputs_on_gpu():
     assert model(torch.ones(5, 3)).device.type == "cuda"
     cpu_model = keras.Sequential([L.Dense(2, input_shape=(3,))]).to("cpu")
     assert cpu_model(torch.ones(1, 3)).device.type == "cpu"
+
+
+def test_model_reset_states_resets_stateful_layers():
+    model = keras.Sequential([L.LSTM(2, stateful=True, batch_input_shape=(1, 3, 2))])
+    x = np.ones((1, 3, 2), "float32")
+    first = model(x).detach().clone()
+    assert not torch.allclose(model(x), first)
+    model.reset_states()
+    assert torch.allclose(model(x), first)

@@ -65,6 +65,12 @@ class Model(Trainer, Layer):
             raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
+    def reset_states(self) -> None:
+        """Resets the states of every stateful layer (recurrent layers with `stateful=True`)."""
+        for layer in self._flatten_layers(include_self=False):
+            if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+                layer.reset_states()
+
     @property
     def weights(self) -> List[Variable]:
         """Own weights, then each layer's weights in layer order (tf.keras's model order)."""
@@ -106,3 +112,17 @@ class Model(Trainer, Layer):
         from torchkeras_api.engine.summary import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True, save_format: Optional[str] = None,
+                     options: Any = None) -> None:
+        """Saves the weights in tf.keras's HDF5 layout (`.h5`/`.hdf5`/`.keras` paths), atomically."""
+        from torchkeras_api.saving import hdf5_weights
+        hdf5_weights.save_weights(self, filepath, overwrite=overwrite, save_format=save_format, options=options)
+
+    def load_weights(self, filepath: Any, by_name: bool = False, skip_mismatch: bool = False,
+                     options: Any = None) -> None:
+        """Loads weights from a tf.keras HDF5 weights file (or a whole-model `.h5` file's weights):
+        topologically, or by layer name with `by_name=True`. Nothing changes if the file does not fit.
+        (Argument order of TF <= 2.12; tf-keras >= 2.13 puts skip_mismatch second.)"""
+        from torchkeras_api.saving import hdf5_weights
+        hdf5_weights.load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch, options=options)

@@ -101,10 +101,12 @@ class Variable(torch.nn.Parameter):
         return result
 
     def __reduce_ex__(self, proto: int) -> Any:
-        return (_rebuild_variable, (self.data, self._keras_trainable, self._keras_name, self.requires_grad))
+        return (_rebuild_variable, (self.data, self._keras_trainable, self._keras_name, self.requires_grad,
+                                    self._layout))
 
 
-def _rebuild_variable(data: torch.Tensor, trainable: bool, name: str, requires_grad: bool) -> Variable:
-    var = Variable(data, trainable, name)
+def _rebuild_variable(data: torch.Tensor, trainable: bool, name: str, requires_grad: bool,
+                      layout: Optional[Layout] = None) -> Variable:
+    var = Variable(data, trainable, name, layout)
     var.requires_grad_(requires_grad)
     return var

@@ -9,3 +9,19 @@ from torchkeras_api.layers.reshaping import Flatten, Permute, RepeatVector, Resh
 from torchkeras_api.layers.serialization import deserialize, serialize
 from torchkeras_api.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                            average, concatenate, dot, maximum, minimum, multiply, subtract)
+from torchkeras_api.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D,
+                                                 Conv3DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose,
+                                                 Convolution3D, Convolution3DTranspose, DepthwiseConv1D,
+                                                 DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+                                                 SeparableConvolution1D, SeparableConvolution2D)
+from torchkeras_api.layers.recurrent import (GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                                             StackedRNNCells)
+from torchkeras_api.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
+                                           AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                           GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
+                                           GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
+                                           GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
+                                           MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from torchkeras_api.layers.normalization import BatchNormalization, LayerNormalization, UnitNormalization
+from torchkeras_api.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D,
+                                             UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)

@@ -1,9 +1,10 @@
-"""Reshaping layers: Flatten, Reshape, Permute, RepeatVector."""
+"""Reshaping layers: Flatten, Reshape, Permute, RepeatVector, ZeroPadding, Cropping and UpSampling in 1D/2D/3D."""
 import math
 import numbers
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
+import torch.nn.functional as F
 
 from torchkeras_api import backend_config
 from torchkeras_api.engine.base_layer import Layer
@@ -130,4 +131,224 @@ class RepeatVector(Layer):
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()
         config["n"] = self.n
+        return config
+
+
+def _normalize_pair(value: Any, name: str) -> Tuple[int, int]:
+    """An int or two ints as a (before, after) pair of non-negative ints."""
+    pair = (value, value) if isinstance(value, numbers.Integral) else value
+    if not isinstance(pair, (list, tuple)) or len(pair) != 2 or \
+            not all(isinstance(v, numbers.Integral) and v >= 0 for v in pair):
+        raise ValueError(f"The `{name}` argument must be a tuple of 2 non-negative integers. Received: {value}")
+    return int(pair[0]), int(pair[1])
+
+
+def _normalize_pairs(value: Any, rank: int, name: str) -> Tuple[Tuple[int, int], ...]:
+    """An int, `rank` ints (symmetric) or `rank` pairs as `rank` (before, after) pairs."""
+    if isinstance(value, numbers.Integral):
+        return (_normalize_pair(value, name),) * rank
+    if not isinstance(value, (list, tuple)) or len(value) != rank:
+        raise ValueError(f"`{name}` should have {rank} elements. Received: {value}.")
+    return tuple(_normalize_pair(v, name) for v in value)
+
+
+class _SpatialPairs(Layer):
+    """Shared by ZeroPadding and Cropping: (before, after) amounts for each spatial axis."""
+
+    _rank = 2
+    _argument = "padding"
+
+    def __init__(self, amounts: Any, data_format: Optional[str] = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        rank = self._rank
+        if rank == 1:
+            pairs = (_normalize_pair(amounts, self._argument),)
+            self.data_format = "channels_last"
+        else:
+            pairs = _normalize_pairs(amounts, rank, self._argument)
+            self.data_format = normalize_data_format(data_format)
+        self._pairs = pairs
+        first = 1 if self.data_format == "channels_last" else 2
+        self._spatial_axes = tuple(range(first, first + rank))
+        self.input_spec = InputSpec(ndim=rank + 2)
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config[self._argument] = self._pairs[0] if self._rank == 1 else self._pairs
+        if self._rank > 1:
+            config["data_format"] = self.data_format
+        return config
+
+
+class _ZeroPadding(_SpatialPairs):
+    """Pads the spatial axes with zeros."""
+
+    def __init__(self, padding: Any, data_format: Optional[str] = None, **kwargs: Any):
+        super().__init__(padding, data_format, **kwargs)
+        self.padding = self._pairs[0] if self._rank == 1 else self._pairs
+        pads: List[int] = []
+        for axis in range(self._rank + 1, 0, -1):
+            pads += self._pairs[self._spatial_axes.index(axis)] if axis in self._spatial_axes else (0, 0)
+        self._torch_pads = tuple(pads)
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        return F.pad(inputs, self._torch_pads)
+
+
+class ZeroPadding1D(_ZeroPadding):
+    """Adds `padding` zero steps at the start and end of the steps axis (an int or a (start, end) pair)."""
+
+    _rank = 1
+
+    def __init__(self, padding: Any = 1, **kwargs: Any):
+        super().__init__(padding, **kwargs)
+
+
+class ZeroPadding2D(_ZeroPadding):
+    """Zero rows and columns around images: an int, (rows, cols), or ((top, bottom), (left, right))."""
+
+    def __init__(self, padding: Any = (1, 1), data_format: Optional[str] = None, **kwargs: Any):
+        super().__init__(padding, data_format, **kwargs)
+
+
+class ZeroPadding3D(_ZeroPadding):
+    """Zero padding of the three spatial axes: an int, three ints, or three (before, after) pairs."""
+
+    _rank = 3
+
+    def __init__(self, padding: Any = (1, 1, 1), data_format: Optional[str] = None, **kwargs: Any):
+        super().__init__(padding, data_format, **kwargs)
+
+
+class _Cropping(_SpatialPairs):
+    """Removes cells from both ends of the spatial axes (a view, no copy)."""
+
+    _argument = "cropping"
+
+    def __init__(self, cropping: Any, data_format: Optional[str] = None, **kwargs: Any):
+        super().__init__(cropping, data_format, **kwargs)
+        self.cropping = self._pairs[0] if self._rank == 1 else self._pairs
+
+    def build(self, input_shape: Any) -> None:
+        for axis, (before, after) in zip(self._spatial_axes, self._pairs):
+            size = input_shape[axis]
+            if size is not None and before + after >= size:
+                raise ValueError(f"Layer {self.name}: `cropping` {self.cropping} leaves nothing of axis {axis} "
+                                 f"of size {size}. Received: input_shape={tuple(input_shape)}")
+        self.built = True
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        index = [slice(None)] * inputs.ndim
+        for axis, (before, after) in zip(self._spatial_axes, self._pairs):
+            index[axis] = slice(before, inputs.shape[axis] - after)
+        return inputs[tuple(index)]
+
+
+class Cropping1D(_Cropping):
+    """Crops steps from the start and end of the steps axis (an int or a (start, end) pair)."""
+
+    _rank = 1
+
+    def __init__(self, cropping: Any = (1, 1), **kwargs: Any):
+        super().__init__(cropping, **kwargs)
+
+
+class Cropping2D(_Cropping):
+    """Crops rows and columns: an int, (rows, cols), or ((top, bottom), (left, right))."""
+
+    def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: Optional[str] = None, **kwargs: Any):
+        super().__init__(cropping, data_format, **kwargs)
+
+
+class Cropping3D(_Cropping):
+    """Crops the three spatial axes: an int, three ints, or three (before, after) pairs."""
+
+    _rank = 3
+
+    def __init__(self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: Optional[str] = None,
+                 **kwargs: Any):
+        super().__init__(cropping, data_format, **kwargs)
+
+
+class UpSampling1D(Layer):
+    """Repeats each step `size` times."""
+
+    def __init__(self, size: int = 2, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.size = int(size)
+        self.input_spec = InputSpec(ndim=3)
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        return torch.repeat_interleave(inputs, self.size, dim=1)
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config["size"] = self.size
+        return config
+
+
+def _normalize_size(value: Any, rank: int) -> Tuple[int, ...]:
+    """An int or `rank` ints as `rank` positive ints."""
+    size = (value,) * rank if isinstance(value, numbers.Integral) else value
+    if not isinstance(size, (list, tuple)) or len(size) != rank or \
+            not all(isinstance(v, numbers.Integral) and v > 0 for v in size):
+        raise ValueError(f"The `size` argument must be a tuple of {rank} positive integers. Received: {value}")
+    return tuple(int(v) for v in size)
+
+
+_INTERPOLATIONS = ("nearest", "bilinear")
+_TF_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic")
+
+
+class _UpSampling(Layer):
+    """Shared 2D/3D upsampling by integer factors, run by F.interpolate on a channels-first view."""
+
+    _rank = 2
+
+    def __init__(self, size: Any, data_format: Optional[str], interpolation: str = "nearest", **kwargs: Any):
+        super().__init__(**kwargs)
+        self.size = _normalize_size(size, self._rank)
+        self.data_format = normalize_data_format(data_format)
+        if interpolation not in _TF_INTERPOLATIONS:
+            raise NotImplementedError(f"Value not recognized for `interpolation`: {interpolation}. Supported "
+                                      f"values are: {list(_TF_INTERPOLATIONS)}")
+        if interpolation not in _INTERPOLATIONS:
+            raise NotImplementedError(f"`interpolation={interpolation!r}` of {type(self).__name__} is not "
+                                      f"supported by torchkeras_api; use one of {list(_INTERPOLATIONS)}.")
+        self.interpolation = interpolation
+        self.input_spec = InputSpec(ndim=self._rank + 2)
+        self._channels_last = self.data_format == "channels_last"
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        x = inputs.movedim(-1, 1) if self._channels_last else inputs
+        mode = "nearest" if self.interpolation == "nearest" else "bilinear"
+        kwargs = {} if mode == "nearest" else {"align_corners": False}
+        outputs = F.interpolate(x, scale_factor=self.size, mode=mode, **kwargs)
+        return outputs.movedim(1, -1) if self._channels_last else outputs
+
+
+class UpSampling2D(_UpSampling):
+    """Scales images up by `size` (rows, cols), with 'nearest' (repeats) or 'bilinear' interpolation."""
+
+    def __init__(self, size: Any = (2, 2), data_format: Optional[str] = None, interpolation: str = "nearest",
+                 **kwargs: Any):
+        super().__init__(size, data_format, interpolation, **kwargs)
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({"size": self.size, "data_format": self.data_format, "interpolation": self.interpolation})
+        return config
+
+
+class UpSampling3D(_UpSampling):
+    """Repeats each cell `size` times along the three spatial axes."""
+
+    _rank = 3
+
+    def __init__(self, size: Any = (2, 2, 2), data_format: Optional[str] = None, **kwargs: Any):
+        super().__init__(size, data_format, **kwargs)
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({"size": self.size, "data_format": self.data_format})
         return config
