@@ -18,18 +18,76 @@ import torch
 
 import torchkeras_api as tka
 
+def _mlp(sizes):
+    def keras_model(k):
+        inp = k.Input((sizes[0],))
+        x = inp
+        for units in sizes[1:-1]:
+            x = k.layers.Dense(units, activation="relu")(x)
+        return k.Model(inp, k.layers.Dense(sizes[-1], activation="softmax")(x))
+
+    def torch_model():
+        mods = []
+        for a, b in zip(sizes[:-2], sizes[1:-1]):
+            mods += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+        mods.append(torch.nn.Linear(sizes[-2], sizes[-1]))
+        return torch.nn.Sequential(*mods)
+
+    return keras_model, torch_model, (sizes[0],)
+
+
+def _cnn():
+    def keras_model(k):
+        L = k.layers
+        inp = k.Input((28, 28, 1))
+        x = L.MaxPooling2D(2)(L.Conv2D(32, 3, activation="relu")(inp))
+        x = L.MaxPooling2D(2)(L.Conv2D(64, 3, activation="relu")(x))
+        x = L.Dense(128, activation="relu")(L.Flatten()(x))
+        return k.Model(inp, L.Dense(10, activation="softmax")(x))
+
+    def torch_model():
+        nn = torch.nn
+        return nn.Sequential(_ToNCHW(), nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
+                             nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 5 * 5, 128), nn.ReLU(),
+                             nn.Linear(128, 10))
+
+    return keras_model, torch_model, (28, 28, 1)
+
+
+def _lstm():
+    def keras_model(k):
+        inp = k.Input((50, 32))
+        return k.Model(inp, k.layers.Dense(10, activation="softmax")(k.layers.LSTM(64)(inp)))
+
+    class TorchLSTM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = torch.nn.LSTM(32, 64, batch_first=True)
+            self.head = torch.nn.Linear(64, 10)
+
+        def forward(self, x):
+            return self.head(self.lstm(x)[0][:, -1])
+
+    return keras_model, TorchLSTM, (50, 32)
+
+
+class _ToNCHW(torch.nn.Module):
+    """NHWC batches (as Keras feeds them) to the NCHW layout of nn.Conv2d."""
+
+    def forward(self, x):
+        return x.permute(0, 3, 1, 2)
+
+
 CASES = [
-    ("tiny MLP 20-32-10, batch 32", (20, 32, 10), 32),
-    ("MLP 784-512-512-10, batch 128", (784, 512, 512, 10), 128),
+    ("tiny MLP 20-32-10, batch 32", _mlp((20, 32, 10)), 32, 10),
+    ("MLP 784-512-512-10, batch 128", _mlp((784, 512, 512, 10)), 128, 10),
+    ("small CNN on 28x28x1, batch 64", _cnn(), 64, 10),
+    ("LSTM(64) on 50x32, batch 32", _lstm(), 32, 10),
 ]
 
 
-def _keras_mlp(k, sizes):
-    inp = k.Input((sizes[0],))
-    x = inp
-    for units in sizes[1:-1]:
-        x = k.layers.Dense(units, activation="relu")(x)
-    model = k.Model(inp, k.layers.Dense(sizes[-1], activation="softmax")(x))
+def _compiled(k, keras_model):
+    model = keras_model(k)
     model.compile(optimizer=k.optimizers.Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy")
     return model
 
@@ -37,12 +95,8 @@ def _keras_mlp(k, sizes):
 class HandLoop:
     """The idiomatic torch loop: data on the device, fused cross-entropy on logits, no per-step sync."""
 
-    def __init__(self, sizes, x, y, batch, device):
-        mods = []
-        for a, b in zip(sizes[:-2], sizes[1:-1]):
-            mods += [torch.nn.Linear(a, b), torch.nn.ReLU()]
-        mods.append(torch.nn.Linear(sizes[-2], sizes[-1]))
-        self.model = torch.nn.Sequential(*mods).to(device)
+    def __init__(self, torch_model, x, y, batch, device):
+        self.model = torch_model().to(device)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3, eps=1e-7)
         self.x, self.y, self.batch = torch.as_tensor(x, device=device), torch.as_tensor(y, device=device), batch
 
@@ -58,18 +112,19 @@ class HandLoop:
                 self.opt.step()
 
 
-def _contenders(sizes, x, y, batch, device):
-    out = {"torch hand loop": HandLoop(sizes, x, y, batch, device).fit,
-           "torchkeras_api fit": _fit_fn(_keras_mlp(tka, sizes), x, y, batch)}
+def _contenders(case, x, y, batch, device):
+    keras_model, torch_model, _ = case
+    out = {"torch hand loop": HandLoop(torch_model, x, y, batch, device).fit,
+           "torchkeras_api fit": _fit_fn(_compiled(tka, keras_model), x, y, batch)}
     try:
         import keras
         if keras.__version__.startswith("3") and keras.backend.backend() == "torch":
-            out["keras 3 (torch)"] = _fit_fn(_keras_mlp(keras, sizes), x, y, batch)
+            out["keras 3 (torch)"] = _fit_fn(_compiled(keras, keras_model), x, y, batch)
     except ImportError:
         pass
     try:
         import tf_keras
-        out["tf-keras 2"] = _fit_fn(_keras_mlp(tf_keras, sizes), x, y, batch)
+        out["tf-keras 2"] = _fit_fn(_compiled(tf_keras, keras_model), x, y, batch)
     except ImportError:
         pass
     return out
@@ -82,7 +137,9 @@ def _fit_fn(model, x, y, batch):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--steps", type=int, default=100, help="training steps per timed epoch")
+    parser.add_argument("--steps", type=int, default=100, help="training steps per timed epoch (MLPs; the CNN and "
+                        "LSTM use a tenth)")
+    parser.add_argument("--only", default=None, help="run only the cases whose title contains this text")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -94,11 +151,14 @@ def main() -> None:
         pass
     device = tka.layers.Dense(1)._device()
     print(f"torch {torch.__version__}, {args.threads} thread(s), device {device}, {args.steps} steps per epoch")
-    for title, sizes, batch in CASES:
+    for title, case, batch, classes in CASES:
+        if args.only and args.only not in title:
+            continue
+        steps = args.steps if "MLP" in title else max(args.steps // 10, 2)
         rng = np.random.RandomState(0)
-        x = rng.randn(batch * args.steps, sizes[0]).astype("float32")
-        y = rng.randint(0, sizes[-1], len(x)).astype("int64")
-        contenders = _contenders(sizes, x, y, batch, device)
+        x = rng.randn(batch * steps, *case[2]).astype("float32")
+        y = rng.randint(0, classes, len(x)).astype("int64")
+        contenders = _contenders(case, x, y, batch, device)
         for fit in contenders.values():
             fit(1)
         times = {name: [] for name in contenders}
@@ -106,7 +166,7 @@ def main() -> None:
             for name, fit in contenders.items():
                 start = time.perf_counter()
                 fit(1)
-                times[name].append((time.perf_counter() - start) / args.steps * 1e3)
+                times[name].append((time.perf_counter() - start) / steps * 1e3)
         base = statistics.median(times["torch hand loop"])
         print(f"\n{title}")
         for name, values in times.items():
