@@ -6,9 +6,13 @@ from torchkeras_api.callbacks.early_stopping import EarlyStopping
 from torchkeras_api.callbacks.history import History
 from torchkeras_api.callbacks.lambda_callback import LambdaCallback
 from torchkeras_api.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
+from torchkeras_api.callbacks.model_checkpoint import ModelCheckpoint
 from torchkeras_api.callbacks.progbar_logger import ProgbarLogger
 from torchkeras_api.callbacks.remote_monitor import RemoteMonitor
+from torchkeras_api.callbacks.tensorboard import TensorBoard
 from torchkeras_api.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
-           "LearningRateScheduler", "ProgbarLogger", "ReduceLROnPlateau", "RemoteMonitor", "TerminateOnNaN"]
+           "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "RemoteMonitor",
+           "TensorBoard",
+           "TerminateOnNaN"]
