@@ -177,3 +177,33 @@ def test_error_types_match(tfk, case):
         attempt(tfk)
     with pytest.raises(type(ref.value)):
         attempt(keras)
+
+
+def test_model_own_weights_come_last(tfk):
+    def build(k):
+        class WithOwn(k.Model):
+            def __init__(self):
+                super().__init__()
+                self.d = k.layers.Dense(4)
+                self.t = self.add_weight(name="t", shape=(), initializer="ones")
+
+            def call(self, x):
+                return self.d(x) * self.t
+
+        model = WithOwn()
+        model(np.zeros((1, 3), "float32"))
+        return model
+
+    ours, theirs = build(keras), build(tfk)
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
+    assert [w.name.split("/")[-1] for w in ours.weights] == [w.name.split("/")[-1] for w in theirs.weights]
+
+
+def test_sequential_starting_with_a_functional_model_is_built(tfk):
+    def build(k):
+        x = k.Input((4,))
+        return k.Sequential([k.Model(x, k.layers.Dense(2)(x)), k.layers.Dense(1)])
+
+    ours, theirs = build(keras), build(tfk)
+    assert ours.built and theirs.built
+    assert ours.output_shape == theirs.output_shape and ours.count_params() == theirs.count_params()

@@ -49,9 +49,13 @@ class Sequential(Functional):
                              "unique name.")
         self._sequence.append(layer)
         self._modules[layer.name.replace(".", "_")] = layer
-        if self._input_kt is None and len(self._sequence) == 1 and hasattr(layer, "_batch_input_shape"):
-            self._input_kt = Input(batch_shape=layer._batch_input_shape, dtype=layer._batch_input_dtype,
-                                   name=f"{layer.name}_input")
+        if self._input_kt is None and len(self._sequence) == 1:
+            if hasattr(layer, "_batch_input_shape"):
+                self._input_kt = Input(batch_shape=layer._batch_input_shape, dtype=layer._batch_input_dtype,
+                                       name=f"{layer.name}_input")
+            elif isinstance(layer, Functional) and len(layer.inputs) == 1:
+                self._input_kt = Input(batch_shape=layer.inputs[0].shape, dtype=layer.inputs[0].dtype,
+                                       name=f"{layer.name}_input")
         self._rebuild()
 
     def pop(self) -> Layer:

@@ -73,11 +73,11 @@ class Model(Trainer, Layer):
 
     @property
     def weights(self) -> List[Variable]:
-        """Own weights, then each layer's weights in layer order (tf.keras's model order)."""
-        weights = self._own_trainable() + self._own_non_trainable()
+        """Each layer's weights in layer order, then the model's own (tf.keras's model order)."""
+        weights: List[Variable] = []
         for layer in self._tracked_layers():
             weights += layer.weights
-        return _dedup(weights)
+        return _dedup(weights + self._own_trainable() + self._own_non_trainable())
 
     def _maybe_build(self, input_shapes: Any) -> None:
         if type(self).build is Model.build:
