@@ -14,6 +14,7 @@ from torchkeras_api.engine.base_layer import Layer
 from torchkeras_api.engine.input_spec import InputSpec
 from torchkeras_api.engine.variables import Layout
 from torchkeras_api.layers import conv_utils
+from torchkeras_api.layers.core import kernel_bias_config
 
 
 def _conv1d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor], stride: Sequence[int],
@@ -185,16 +186,8 @@ class Conv(Layer):
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
             "groups": self.groups,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
         })
+        config.update(kernel_bias_config(self))
         return config
 
 
