@@ -46,3 +46,29 @@ def assert_close(ours, theirs, rtol=1e-5, atol=1e-6):
     theirs = np.asarray(theirs.numpy() if hasattr(theirs, "numpy") else theirs)
     assert ours.shape == theirs.shape, f"shape {ours.shape} != {theirs.shape}"
     np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
+
+
+def theirs_with_gradient(tf, layer, x, upstream, **kwargs):
+    """tf.keras layer output on x and the input gradient for the upstream gradient."""
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = layer(xt, **kwargs)
+    return y, tape.gradient(y, xt, output_gradients=tf.constant(upstream))
+
+
+def ours_with_gradient(layer, x, upstream, **kwargs):
+    """Our layer output on x and the input gradient for the upstream gradient."""
+    import torch
+    xt = torch.tensor(x, requires_grad=True)
+    y = layer(xt, **kwargs)
+    y.backward(torch.tensor(upstream))
+    return y, xt.grad
+
+
+def assert_symbolic_shapes_match(ours_lib, theirs_lib, factory, shapes):
+    """The layer from factory(lib), called on Input(shape), gives the same symbolic shape in both."""
+    for shape in shapes:
+        ours = factory(ours_lib)(ours_lib.Input(shape))
+        theirs = factory(theirs_lib)(theirs_lib.Input(shape))
+        assert tuple(ours.shape) == tuple(theirs.shape), shape

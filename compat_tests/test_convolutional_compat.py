@@ -1,10 +1,9 @@
 """Convolution layers against the real tf.keras: outputs, input gradients, weights, shapes and configs."""
 import numpy as np
 import pytest
-import torch
 
 import torchkeras_api as keras
-from compat_tests.conftest import assert_close
+from compat_tests.conftest import assert_close, assert_symbolic_shapes_match, ours_with_gradient, theirs_with_gradient
 
 # name: (layer factory taking the library, eager input shape, symbolic input shapes without the batch axis)
 CASES = {
@@ -78,20 +77,6 @@ CASES = {
 }
 
 
-def _theirs_with_gradient(tf, layer, x, upstream):
-    xt = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        y = layer(xt)
-    return y, tape.gradient(y, xt, output_gradients=tf.constant(upstream))
-
-
-def _ours_with_gradient(layer, x, upstream):
-    xt = torch.tensor(x, requires_grad=True)
-    y = layer(xt)
-    y.backward(torch.tensor(upstream))
-    return y, xt.grad
-
 
 def _randomized(theirs):
     """tf.keras's weights with random biases (zeros would hide bias bugs)."""
@@ -116,8 +101,8 @@ def test_outputs_gradients_weights_match(tf, tfk, name):
         np.testing.assert_array_equal(our_w, their_w)
 
     upstream = np.random.RandomState(1).randn(*theirs(x).shape).astype("float32")
-    theirs_y, theirs_grad = _theirs_with_gradient(tf, theirs, x, upstream)
-    ours_y, ours_grad = _ours_with_gradient(ours, x, upstream)
+    theirs_y, theirs_grad = theirs_with_gradient(tf, theirs, x, upstream)
+    ours_y, ours_grad = ours_with_gradient(ours, x, upstream)
     assert_close(ours_y, theirs_y)
     assert_close(ours_grad, theirs_grad)
     assert len(ours.losses) == len(theirs.losses)
@@ -128,10 +113,7 @@ def test_outputs_gradients_weights_match(tf, tfk, name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_symbolic_shapes_match(tfk, name):
     factory, _, symbolic_shapes = CASES[name]
-    for shape in symbolic_shapes:
-        ours = factory(keras)(keras.Input(shape))
-        theirs = factory(tfk)(tfk.Input(shape))
-        assert tuple(ours.shape) == tuple(theirs.shape), shape
+    assert_symbolic_shapes_match(keras, tfk, factory, symbolic_shapes)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -183,8 +165,8 @@ def test_channels_first_matches_channels_last(tf, tfk, name):
     theirs.set_weights(weights)
     ours.set_weights(weights)
     upstream = np.random.RandomState(1).randn(*theirs(x.transpose(to_last)).shape).astype("float32")
-    theirs_y, theirs_grad = _theirs_with_gradient(tf, theirs, x.transpose(to_last), upstream)
-    ours_y, ours_grad = _ours_with_gradient(ours, x, upstream.transpose(to_first))
+    theirs_y, theirs_grad = theirs_with_gradient(tf, theirs, x.transpose(to_last), upstream)
+    ours_y, ours_grad = ours_with_gradient(ours, x, upstream.transpose(to_first))
     assert_close(ours_y, theirs_y.numpy().transpose(to_first))
     assert_close(ours_grad, theirs_grad.numpy().transpose(to_first))
     symbolic = factory(keras, "channels_first")(keras.Input(shape[1:]))

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import torchkeras_api as keras
-from compat_tests.conftest import assert_close
+from compat_tests.conftest import assert_close, assert_symbolic_shapes_match, ours_with_gradient, theirs_with_gradient
 
 # name: (layer factory taking the library, eager input shape, symbolic input shapes without the batch axis)
 CASES = {
@@ -47,20 +47,6 @@ def _inputs(name, shape, seed=0):
     return x
 
 
-def _theirs_with_gradient(tf, layer, x, upstream):
-    xt = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        y = layer(xt)
-    return y, tape.gradient(y, xt, output_gradients=tf.constant(upstream))
-
-
-def _ours_with_gradient(layer, x, upstream):
-    xt = torch.tensor(x, requires_grad=True)
-    y = layer(xt)
-    y.backward(torch.tensor(upstream))
-    return y, xt.grad
-
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_outputs_gradients_weights_match(tf, tfk, name):
@@ -75,8 +61,8 @@ def test_outputs_gradients_weights_match(tf, tfk, name):
     assert ours.count_params() == theirs.count_params()
 
     upstream = np.random.RandomState(1).randn(*theirs(x).shape).astype("float32")
-    theirs_y, theirs_grad = _theirs_with_gradient(tf, theirs, x, upstream)
-    ours_y, ours_grad = _ours_with_gradient(ours, x, upstream)
+    theirs_y, theirs_grad = theirs_with_gradient(tf, theirs, x, upstream)
+    ours_y, ours_grad = ours_with_gradient(ours, x, upstream)
     assert_close(ours_y, theirs_y)
     assert_close(ours_grad, theirs_grad)
     assert len(ours.losses) == len(theirs.losses)
@@ -87,10 +73,7 @@ def test_outputs_gradients_weights_match(tf, tfk, name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_symbolic_shapes_match(tfk, name):
     factory, _, symbolic_shapes = CASES[name]
-    for shape in symbolic_shapes:
-        ours = factory(keras)(keras.Input(shape))
-        theirs = factory(tfk)(tfk.Input(shape))
-        assert tuple(ours.shape) == tuple(theirs.shape), shape
+    assert_symbolic_shapes_match(keras, tfk, factory, symbolic_shapes)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -2,10 +2,9 @@
 gradients, shapes, weights, masks, configs, and BatchNormalization's moving statistics after training."""
 import numpy as np
 import pytest
-import torch
 
 import torchkeras_api as keras
-from compat_tests.conftest import assert_close
+from compat_tests.conftest import assert_close, assert_symbolic_shapes_match, ours_with_gradient, theirs_with_gradient
 
 CF = "channels_first"
 # name: (layer factory taking the library, eager input shape, symbolic input shapes without the batch axis)
@@ -89,20 +88,6 @@ def _plain(config):
     return {k: list(v) if type(v).__name__ == "ListWrapper" else v for k, v in config.items()}
 
 
-def _theirs_with_gradient(tf, layer, x, upstream, **kwargs):
-    xt = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        y = layer(xt, **kwargs)
-    return y, tape.gradient(y, xt, output_gradients=tf.constant(upstream))
-
-
-def _ours_with_gradient(layer, x, upstream, **kwargs):
-    xt = torch.tensor(x, requires_grad=True)
-    y = layer(xt, **kwargs)
-    y.backward(torch.tensor(upstream))
-    return y, xt.grad
-
 
 def _built_pair(tfk, name):
     factory, shape, _ = CASES[name]
@@ -130,11 +115,11 @@ def test_outputs_gradients_weights_match(tf, tfk, name):
         theirs = CASES[name.replace("_cf", "_cl")][0](tfk)
         x, upstream = np.moveaxis(x, 1, -1), np.moveaxis(upstream, 1, -1)
         theirs_y, theirs_grad = (np.moveaxis(t.numpy(), -1, 1) for t in
-                                 _theirs_with_gradient(tf, theirs, x, upstream))
+                                 theirs_with_gradient(tf, theirs, x, upstream))
         x, upstream = np.moveaxis(x, -1, 1), np.moveaxis(upstream, -1, 1)
     else:
-        theirs_y, theirs_grad = _theirs_with_gradient(tf, theirs, x, upstream)
-    ours_y, ours_grad = _ours_with_gradient(ours, x, upstream)
+        theirs_y, theirs_grad = theirs_with_gradient(tf, theirs, x, upstream)
+    ours_y, ours_grad = ours_with_gradient(ours, x, upstream)
     assert_close(ours_y, theirs_y)
     # Normalization gradients cancel terms: float32 rounding differs near zero (both are ~1e-6 from float64).
     assert_close(ours_grad, theirs_grad, atol=1e-5 if "norm" in name else 1e-6)
@@ -145,8 +130,8 @@ def test_batch_norm_training_call_matches(tf, tfk, name):
     theirs, ours, x = _built_pair(tfk, name)
     x = x * 2.0 + 0.5
     upstream = np.random.RandomState(1).randn(*x.shape).astype("float32")
-    theirs_y, theirs_grad = _theirs_with_gradient(tf, theirs, x, upstream, training=True)
-    ours_y, ours_grad = _ours_with_gradient(ours, x, upstream, training=True)
+    theirs_y, theirs_grad = theirs_with_gradient(tf, theirs, x, upstream, training=True)
+    ours_y, ours_grad = ours_with_gradient(ours, x, upstream, training=True)
     assert_close(ours_y, theirs_y, atol=1e-5)
     assert_close(ours_grad, theirs_grad, atol=1e-5)
     for our_weight, their_weight in zip(ours.get_weights(), theirs.get_weights()):
@@ -202,10 +187,7 @@ def test_global_average_pooling1d_mask_matches(tfk):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_symbolic_shapes_match(tfk, name):
     factory, _, symbolic_shapes = CASES[name]
-    for shape in symbolic_shapes:
-        ours = factory(keras)(keras.Input(shape))
-        theirs = factory(tfk)(tfk.Input(shape))
-        assert tuple(ours.shape) == tuple(theirs.shape), shape
+    assert_symbolic_shapes_match(keras, tfk, factory, symbolic_shapes)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
