@@ -523,3 +523,25 @@ def test_custom_schedule_subclass_drives_an_optimizer():
         _set_grads([w], [1.0])
         opt.step([w])
     assert w.item() == pytest.approx(-1.75)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_adam_step_after_iterations_are_set_from_outside(dtype):
+    """Adam's bias correction follows `iterations` when it is assigned between steps (numpy reference)."""
+    rng = np.random.default_rng(3)
+    value, grads = rng.normal(size=(3, 2)), rng.normal(size=(3, 3, 2))
+    var = Variable(torch.tensor(value, dtype=dtype), name="w:0")
+    opt = optimizers.Adam(0.1)
+    m = v = np.zeros_like(value)
+    w = value.copy()
+    for t, g in zip([1, 51, 52], grads):
+        if t == 51:
+            opt.iterations.assign(50)
+        var.grad = torch.tensor(g, dtype=dtype)
+        opt.step([var])
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        w = w - 0.1 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t) * m / (np.sqrt(v) + 1e-7)
+        tolerance = {"rtol": 1e-5, "atol": 1e-5} if dtype == torch.float32 else {"rtol": 1e-7, "atol": 1e-9}
+        np.testing.assert_allclose(var.detach().numpy(), w, **tolerance)
+    assert int(opt.iterations.numpy()) == 52

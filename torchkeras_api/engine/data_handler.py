@@ -107,6 +107,7 @@ class DataHandler:
             device=_resolve_device(device))
         self._inferred_steps = self._infer_steps()
         self._step_increment = self._steps_per_execution - 1
+        self._initial_step = 0
         self._insufficient_data = False
         self._iterator: Optional[EpochIterator] = None
         if self._steps_per_execution > 1 and self._inferred_steps is None:
@@ -133,6 +134,11 @@ class DataHandler:
         less at the end of an epoch)."""
         return self._step_increment
 
+    def resume(self, epoch: int, step: int) -> None:
+        """Starts at `epoch` and its step `step` (ignored when before the initial epoch)."""
+        if epoch >= self._initial_epoch:
+            self._initial_epoch, self._initial_step = epoch, step
+
     def enumerate_epochs(self) -> Iterator[Tuple[int, EpochIterator]]:
         """Yields `(epoch, iterator)` for each epoch; stops early when the data ran out."""
         self._insufficient_data = False
@@ -155,7 +161,7 @@ class DataHandler:
     def steps(self) -> Iterator[int]:
         """Yields the index of each step (of each `steps_per_execution` steps) of the current epoch."""
         iterator = self._iterator
-        step = 0
+        step, self._initial_step = self._initial_step, 0
         while self._inferred_steps is None or step < self._inferred_steps:
             if not iterator.has_next():
                 self._data_ran_out(step)

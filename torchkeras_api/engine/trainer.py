@@ -270,6 +270,9 @@ class Trainer:
         self.stop_training = False
         train_function = self.make_train_function()
         callbacks.on_train_begin()
+        resume = self.__dict__.pop("_training_state", None)
+        if resume is not None:
+            handler.resume(resume["epoch"], resume["step"])
         self._cache_step_layers(True)
         self.__dict__["_skip_step_logs"] = not callbacks.calls_batch_hooks("train")
         training_logs = None

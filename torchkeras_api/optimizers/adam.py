@@ -1,9 +1,14 @@
 """Adam and AdamW, as tf.keras.optimizers.Adam / AdamW."""
+import math
 from typing import Any, Dict, List, Optional
 
+import numpy as np
 import torch
 
 from torchkeras_api.optimizers.base import LearningRate, Optimizer
+
+
+_FUSED_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
 
 
 class Adam(Optimizer):
@@ -23,6 +28,7 @@ class Adam(Optimizer):
         self.epsilon = epsilon
         self.adaptive_epsilon = adaptive_epsilon
         self.amsgrad = amsgrad
+        self._step_tensors: Dict[torch.device, torch.Tensor] = {}
 
     def _build_slots(self, var_list: List[torch.Tensor]) -> None:
         self._add_slots(var_list, "m", "v")
@@ -32,6 +38,9 @@ class Adam(Optimizer):
     def _update(self, params: List[torch.Tensor], grads: List[torch.Tensor], slots: Dict[str, list],
                 lr: torch.Tensor) -> None:
         m, v = slots["m"], slots["v"]
+        if not (self.amsgrad or self.adaptive_epsilon) and params[0].dtype in _FUSED_DTYPES:
+            self._fused_update(params, grads, m, v, lr)
+            return
         torch._foreach_lerp_(m, grads, 1 - self.beta_1)
         torch._foreach_mul_(v, self.beta_2)
         torch._foreach_addcmul_(v, grads, grads, value=1 - self.beta_2)
@@ -52,12 +61,39 @@ class Adam(Optimizer):
         torch._foreach_div_(denominators, scale)
         torch._foreach_addcdiv_(params, m, denominators, value=-1.0)
 
+    def _fused_update(self, params: List[torch.Tensor], grads: List[torch.Tensor], m: List[torch.Tensor],
+                      v: List[torch.Tensor], lr: torch.Tensor) -> None:
+        """The same update in torch's fused Adam kernel, which computes
+        `lr' / c1 * m / (sqrt(v) / sqrt(c2) + eps')` with `c = 1 - beta**t` in double precision; tf.keras's
+        `lr * sqrt(b2) / b1 * m / (sqrt(v) + epsilon)` (with `b = 1 - beta**t` in the weights' dtype) follows from
+        `eps' = epsilon / sqrt(c2)` and `lr' = lr * sqrt(b2) / b1 * c1 / sqrt(c2)`."""
+        t = self._host_iterations() + 1
+        device = params[0].device
+        step = self._step_tensors.get(device)
+        if step is None:
+            step = self._step_tensors[device] = torch.zeros((), dtype=torch.float32, device=device)
+        step.fill_(t)
+        c1, c2 = 1.0 - self.beta_1 ** t, 1.0 - self.beta_2 ** t
+        b1, b2 = _bias_corrections(self.beta_1, self.beta_2, t, params[0].dtype)
+        rate = lr * (math.sqrt(b2) / b1 * c1 / math.sqrt(c2))
+        torch._fused_adam_(params, grads, m, v, [], [step] * len(params), lr=rate, beta1=self.beta_1,
+                           beta2=self.beta_2, weight_decay=0.0, eps=self.epsilon / math.sqrt(c2), amsgrad=False,
+                           maximize=False)
+
     def get_config(self) -> Dict[str, Any]:
         config = {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
                   "amsgrad": self.amsgrad}
         if self.adaptive_epsilon:
             config["adaptive_epsilon"] = True
         return config
+
+
+def _bias_corrections(beta_1: float, beta_2: float, t: int, dtype: torch.dtype) -> tuple:
+    """`1 - beta**t` for both betas, rounded as tf.keras computes them in the weights' dtype."""
+    if dtype == torch.float64:
+        return 1.0 - beta_1 ** t, 1.0 - beta_2 ** t
+    one, step = np.float32(1.0), np.float32(t)
+    return float(one - np.float32(beta_1) ** step), float(one - np.float32(beta_2) ** step)
 
 
 class AdamW(Adam):

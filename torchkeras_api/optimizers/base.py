@@ -136,6 +136,8 @@ class Optimizer:
         self.jit_compile = jit_compile
         self._iterations = _scalar("iteration", 0, torch.int64)
         self._variables: List[Variable] = [self._iterations]
+        self._host_count = 0
+        self._host_version = self._iterations._version
         self._trainable_variables: List[torch.Tensor] = []
         self._index_dict: Dict[int, int] = {}
         self._slots: Dict[str, List[Variable]] = {}
@@ -192,6 +194,13 @@ class Optimizer:
                                "you are trying to set `iterations` after calling `apply_gradients()`. Please set "
                                "`iterations` before calling `apply_gradients()`.")
         self._iterations.assign(value)
+
+    def _host_iterations(self) -> int:
+        """`iterations` as a Python int; read from the device only after `iterations` was set from outside."""
+        if self._iterations._version != self._host_version:
+            self._host_count = int(self._iterations.detach().cpu())
+            self._host_version = self._iterations._version
+        return self._host_count
 
     def _step_learning_rate(self) -> torch.Tensor:
         """The learning rate for the step about to run, as a device tensor."""
@@ -386,7 +395,9 @@ class Optimizer:
             self._update(group.params, group_grads, group.slots, group_rate)
             if self.use_ema:
                 self._update_average(group)
+        count = self._host_iterations() + 1
         self._iterations.add_(1)
+        self._host_count, self._host_version = count, self._iterations._version
         _apply_constraints(params)
 
     def _begin_step(self) -> None:
