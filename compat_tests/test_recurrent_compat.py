@@ -438,3 +438,52 @@ def test_stateful_runs_over_batches_match(tfk):
         assert_close(o, t)
     assert_close(ours(batches[0]), theirs(batches[0]))
     assert len(ours.weights) == len(theirs.weights)
+
+
+def _right_padded_mask(batch, time):
+    """Rows of lengths time - 2, 0, time, ... (a fully masked row and a full one)."""
+    lengths = [time - 2, 0, time][:batch]
+    return np.arange(time)[None, :] < np.array(lengths)[:, None]
+
+
+@pytest.mark.parametrize("name", ["lstm", "lstm_sequences", "lstm_state", "lstm_backwards", "lstm_time_major",
+                                  "gru", "gru_state", "gru_backwards", "gru_time_major"])
+def test_right_padded_masks_run_fused_and_match(tf, tfk, kernel_calls, name):
+    _, shape, fused = CASES[name]
+    theirs, ours, x = _pair(tfk, name, shape)
+    time_major = "time_major" in name
+    batch, time = (shape[1], shape[0]) if time_major else shape[:2]
+    mask = _right_padded_mask(batch, time)
+    mask = mask.T.copy() if time_major else mask
+    kernel_calls.update(lstm=0, gru=0)
+    _compare(tf, theirs, ours, x, mask=mask)
+    assert kernel_calls[fused] == 1
+    left_padded = mask[::-1].copy() if time_major else mask[:, ::-1].copy()
+    _compare(tf, theirs, ours, x, mask=left_padded)
+    assert kernel_calls[fused] == 1
+
+
+@pytest.mark.parametrize("name", ["lstm_state", "gru_state", "gru_backwards"])
+def test_right_padded_masks_with_initial_state_match(tf, tfk, kernel_calls, name):
+    _, shape, fused = CASES[name]
+    theirs, ours, x = _pair(tfk, name, shape)
+    rng = np.random.RandomState(5)
+    states = [rng.randn(shape[0], int(size)).astype("float32") for size in tf.nest.flatten(theirs.cell.state_size)]
+    kernel_calls.update(lstm=0, gru=0)
+    _compare(tf, theirs, ours, x, mask=_right_padded_mask(*shape[:2]), initial_state=states)
+    assert kernel_calls[fused] == 1
+
+
+def test_embedding_right_padded_model_runs_fused_and_matches(tfk, kernel_calls):
+    def make(K):
+        return K.Sequential([K.layers.Embedding(10, 5, mask_zero=True), K.layers.LSTM(4, return_sequences=True),
+                             K.layers.GRU(3, go_backwards=True)])
+
+    ids = np.array([[3, 4, 5, 0, 0], [2, 2, 0, 0, 0], [1, 2, 3, 4, 5]])
+    theirs, ours = make(tfk), make(keras)
+    theirs(ids)
+    ours(ids)
+    ours.set_weights(theirs.get_weights())
+    kernel_calls.update(lstm=0, gru=0)
+    assert_close(ours(ids), theirs(ids))
+    assert kernel_calls == {"lstm": 1, "gru": 1}

@@ -89,3 +89,50 @@ def test_weights_pickle_with_their_layout():
         copy = pickle.loads(pickle.dumps(weight))
         assert copy.keras_shape == weight.keras_shape
         np.testing.assert_array_equal(copy.numpy(), weight.numpy())
+
+
+@pytest.mark.parametrize("cls, kind", [(keras.layers.LSTM, "lstm"), (keras.layers.GRU, "gru")])
+@pytest.mark.parametrize("kwargs", [{}, {"go_backwards": True}, {"time_major": True, "go_backwards": True}])
+def test_right_padded_masks_run_fused_and_agree_with_the_cell_loop(monkeypatch, cls, kind, kwargs):
+    from torchkeras_api.layers import rnn_fused
+    calls = []
+    original = getattr(rnn_fused, kind)
+    monkeypatch.setattr(rnn_fused, kind, lambda *a, **k: calls.append(k.get("lengths")) or original(*a, **k))
+    fused, loop, x = _pair(cls, **kwargs)
+    calls.clear()
+    mask = np.arange(6)[None, :] < np.array([[4], [0], [6]])
+    if kwargs.get("time_major"):
+        x, mask = x.transpose(1, 0, 2).copy(), mask.T.copy()
+    states = [torch.randn(3, 4, requires_grad=True) for _ in range(2 if kind == "lstm" else 1)]
+    results = []
+    for layer in (fused, loop):
+        xt = torch.tensor(x, requires_grad=True)
+        outputs = layer(xt, mask=torch.tensor(mask), initial_state=states)
+        sum((o * torch.linspace(-1, 1, o.numel()).reshape(o.shape)).sum() for o in outputs).backward()
+        results.append((outputs, xt.grad, [s.grad.clone() for s in states]))
+        for s in states:
+            s.grad = None
+    assert len(calls) == 1 and calls[0].tolist() == [4, 1, 6]
+    (outs_f, grad_f, state_grads_f), (outs_l, grad_l, state_grads_l) = results
+    for a, b in zip(outs_f, outs_l):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(grad_f, grad_l, rtol=1e-5, atol=1e-6)
+    for a, b in zip(state_grads_f, state_grads_l):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(outs_f[1][1], states[0][1].detach())
+    sequence = outs_f[0].transpose(0, 1) if kwargs.get("time_major") else outs_f[0]
+    assert not sequence[1].any()
+
+
+def test_holey_masks_take_the_cell_loop(monkeypatch):
+    from torchkeras_api.layers import rnn_fused
+    calls = []
+    original = rnn_fused.lstm
+    monkeypatch.setattr(rnn_fused, "lstm", lambda *a, **k: calls.append(1) or original(*a, **k))
+    layer = keras.layers.LSTM(3)
+    x = np.random.RandomState(0).randn(2, 4, 2).astype("float32")
+    layer(x, mask=torch.tensor([[False, True, True, True], [True, True, True, True]]))
+    layer(x, mask=torch.tensor([[True, False, True, False], [True, True, True, True]]))
+    assert calls == []
+    layer(x, mask=torch.tensor([[True, True, True, False], [True, True, True, True]]))
+    assert calls == [1]

@@ -9,3 +9,4 @@ from torchkeras_api import losses  # noqa: E402,F401
 from torchkeras_api import callbacks  # noqa: E402,F401
 from torchkeras_api import optimizers  # noqa: E402,F401
 from torchkeras_api import metrics  # noqa: E402,F401
+from torchkeras_api import data  # noqa: E402,F401

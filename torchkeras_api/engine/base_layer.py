@@ -11,7 +11,8 @@ from torchkeras_api import backend_config
 from torchkeras_api.engine import call_context, naming, shape_inference
 from torchkeras_api.engine.device import default_device
 from torchkeras_api.engine.input_spec import assert_input_compatibility
-from torchkeras_api.engine.keras_tensor import KerasTensor, TensorShape, as_shapes, has_keras_tensor
+from torchkeras_api.engine.keras_tensor import (STRING, KerasTensor, TensorShape, as_shapes, has_keras_tensor,
+                                                is_string_dtype)
 from torchkeras_api.engine.node import Node
 from torchkeras_api.engine.tracking import track_value, tracked_layers, untrack
 from torchkeras_api.engine.variables import Layout, Variable
@@ -69,9 +70,12 @@ class Layer(torch.nn.Module):
             raise TypeError(f"`name` of a layer must be a string, got {name!r}")
         self._name = name or self._default_name()
         self._trainable = trainable
-        self._dtype_name = str(backend_config.floatx() if dtype is None else
-                               getattr(dtype, "name", None) or str(dtype).replace("torch.", ""))
-        self._compute_dtype = to_torch_dtype(self._dtype_name)
+        if is_string_dtype(dtype):
+            self._dtype_name, self._compute_dtype = STRING, STRING
+        else:
+            self._dtype_name = str(backend_config.floatx() if dtype is None else
+                                   getattr(dtype, "name", None) or str(dtype).replace("torch.", ""))
+            self._compute_dtype = to_torch_dtype(self._dtype_name)
         self._autocast = kwargs.get("autocast", True)
         self.built = False
         self.supports_masking = False
@@ -353,15 +357,18 @@ class Layer(torch.nn.Module):
         return default_device()
 
     def _convert_inputs(self, inputs: Any) -> Any:
-        """numpy/Python numbers to tensors; floats cast to the compute dtype; all on the weights' device."""
-        dtype = self._compute_dtype if self._autocast else None
+        """numpy/Python numbers to tensors; floats cast to the compute dtype; all on the weights' device.
+        Strings (str, lists and numpy arrays of them) pass through unchanged."""
+        dtype = self._compute_dtype if self._autocast and isinstance(self._compute_dtype, torch.dtype) else None
+        if dtype is not None and not dtype.is_floating_point:
+            dtype = None
         device = self._device()
 
         def convert(x: Any) -> Any:
             if isinstance(x, torch.Tensor):
                 if x.device != device:
                     x = x.to(device, non_blocking=True)
-                if dtype is not None and x.is_floating_point() and x.dtype != dtype and dtype.is_floating_point:
+                if dtype is not None and x.is_floating_point() and x.dtype != dtype:
                     return x.to(dtype)
                 return x
             if isinstance(x, (np.ndarray, np.generic, numbers.Number)) and not isinstance(x, bool):
@@ -435,7 +442,10 @@ class Layer(torch.nn.Module):
             self._maybe_build(nest.map_structure(_shape_of, inputs))
         assert_input_compatibility(self.input_spec, inputs, self.name)
         try:
-            outputs = shape_inference.infer_outputs(self._eager_call, args, kwargs)
+            if _overrides(self, "compute_output_signature"):
+                outputs = self.compute_output_signature(inputs)
+            else:
+                outputs = shape_inference.infer_outputs(self._eager_call, args, kwargs)
         except Exception as e:
             if not _overrides(self, "compute_output_shape"):
                 raise _with_layer_context(e, self) from None
@@ -475,6 +485,11 @@ class Layer(torch.nn.Module):
         inputs = nest.map_structure(lambda shape: KerasTensor(shape, self._compute_dtype), input_shape)
         outputs = shape_inference.infer_outputs(self._eager_call, (inputs,), {})
         return nest.map_structure(lambda kt: kt.shape, outputs)
+
+    def compute_output_signature(self, input_signature: Any) -> Any:
+        """Output KerasTensor(s) (shape and dtype) for input KerasTensor(s). By default found by running `call` on
+        placeholders; layers whose `call` cannot run on placeholders (string inputs) override it."""
+        return shape_inference.infer_outputs(self._eager_call, (input_signature,), {})
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """Output mask; by default the input mask passes through layers that support masking."""

@@ -70,19 +70,22 @@ def _floatx() -> torch.dtype:
 
 
 def _is_scalar_list(value: Any) -> bool:
-    """A (nested) list or tuple of Python numbers: one array, not a structure of arrays."""
+    """A (nested) list or tuple of Python numbers or strings: one array, not a structure of arrays."""
     if not isinstance(value, (list, tuple)):
         return False
     while isinstance(value, (list, tuple)) and value:
         value = value[0]
-    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+    return isinstance(value, (int, float, np.number, str, bytes)) and not isinstance(value, bool)
 
 
 def _to_tensor(value: Any) -> Any:
-    """A torch tensor for an array-like; numpy floats become floatx, as tf.keras casts them."""
+    """A torch tensor for an array-like; numpy floats become floatx, as tf.keras casts them. Arrays of strings
+    (torch has none) stay numpy arrays."""
     if value is None or isinstance(value, torch.Tensor):
         return value
     array = np.asarray(value)
+    if array.dtype.kind in "USO":
+        return array
     if not array.flags.writeable or any(stride < 0 for stride in array.strides):
         array = array.copy()
     tensor = torch.from_numpy(array)
@@ -235,7 +238,8 @@ class ArrayDataAdapter(DataAdapter):
         self._batch_size = int(batch_size)
         self._epochs = epochs
         self._shuffle = shuffle.lower() if isinstance(shuffle, str) else shuffle
-        self._on_device = _fits_on(device, sum(t.numel() * t.element_size() for t in leaves if t.device != device))
+        self._on_device = _fits_on(device, sum(t.numel() * t.element_size() for t in leaves
+                                               if isinstance(t, torch.Tensor) and t.device != device))
         self._data = _to_device(data, device) if self._on_device else _to_device(data, torch.device("cpu"))
 
     def get_size(self) -> int:
@@ -267,6 +271,8 @@ class ArrayDataAdapter(DataAdapter):
     def _take(self, tensor: Optional[torch.Tensor], index: Any) -> Optional[torch.Tensor]:
         if tensor is None:
             return None
+        if isinstance(tensor, np.ndarray):
+            return tensor[index if isinstance(index, slice) else index.cpu().numpy()]
         batch = tensor[index] if isinstance(index, slice) else tensor.index_select(0, index)
         return batch if self._on_device else batch.pin_memory().to(self._device, non_blocking=True)
 
@@ -415,6 +421,24 @@ class IterableDataAdapter(DataAdapter):
         return (self._standardize(batch) for batch in self._iterable)
 
 
+class TfDatasetAdapter(IterableDataAdapter):
+    """A `tf.data.Dataset` (`torchkeras_api.data.Dataset`) of batches: iterated afresh each epoch, its cardinality
+    giving the steps when finite; an infinite one needs `steps`."""
+
+    @staticmethod
+    def can_handle(x: Any, y: Any = None, sample_weight: Any = None) -> bool:
+        from torchkeras_api.data import Dataset as TfDataset
+        return isinstance(x, TfDataset)
+
+    def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, steps: Optional[int] = None, **kwargs: Any):
+        from torchkeras_api.data import INFINITE_CARDINALITY
+        if steps in (None, -1) and int(x.cardinality()) == INFINITE_CARDINALITY:
+            raise ValueError("When providing an infinite dataset, you must specify the number of steps to run (if you "
+                             "did not intend to create an infinite dataset, make sure to not call `repeat()` on the "
+                             "dataset).")
+        super().__init__(x, y, sample_weight, steps=steps, **kwargs)
+
+
 class TorchDatasetAdapter(IterableDataAdapter):
     """A torch `Dataset` of samples, batched by a `DataLoader` (`batch_size`, `shuffle`; `workers` processes with
     `use_multiprocessing`)."""
@@ -433,8 +457,8 @@ class TorchDatasetAdapter(IterableDataAdapter):
         super().__init__(loader, device=device, **kwargs)
 
 
-_ADAPTERS = (SequenceDataAdapter, TensorDatasetAdapter, TorchDatasetAdapter, GeneratorDataAdapter, ArrayDataAdapter,
-             IterableDataAdapter)
+_ADAPTERS = (SequenceDataAdapter, TensorDatasetAdapter, TorchDatasetAdapter, TfDatasetAdapter, GeneratorDataAdapter,
+             ArrayDataAdapter, IterableDataAdapter)
 
 
 def _type_name(x: Any) -> str:

@@ -1,12 +1,13 @@
 """Functional models: a graph of layer calls from `Input`s to outputs, run in topological order."""
 from typing import Any, Dict, List, Optional, Tuple
 
+import numpy as np
 import torch
 
 from torchkeras_api.engine import naming
 from torchkeras_api.engine.base_layer import Layer
 from torchkeras_api.engine.input_spec import InputSpec, assert_input_compatibility
-from torchkeras_api.engine.keras_tensor import KerasTensor
+from torchkeras_api.engine.keras_tensor import STRING, KerasTensor
 from torchkeras_api.engine.node import Node
 from torchkeras_api.engine.training import Model
 from torchkeras_api.utils import nest
@@ -162,7 +163,14 @@ def inject_functional(model: Model) -> None:
 
 
 def _conform(x: Any, kt: KerasTensor) -> Any:
-    """Casts to the Input's dtype and adds/drops a trailing axis of size 1, as tf.keras does."""
+    """Casts to the Input's dtype and adds/drops a trailing axis of size 1, as tf.keras does (numpy arrays of
+    strings, for string Inputs, only get the axis fix)."""
+    if kt.dtype == STRING:
+        if isinstance(x, np.ndarray) and x.ndim == kt.ndim - 1 and kt.shape[-1] == 1:
+            return x[..., None]
+        if isinstance(x, np.ndarray) and x.ndim == kt.ndim + 1 and x.shape[-1] == 1:
+            return x[..., 0]
+        return x
     if not isinstance(x, torch.Tensor):
         return x
     if x.dtype != kt.dtype and (x.is_floating_point() or kt.dtype.is_floating_point):

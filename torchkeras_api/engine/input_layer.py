@@ -2,7 +2,7 @@
 from typing import Any, Dict, Optional, Sequence
 
 from torchkeras_api.engine import naming
-from torchkeras_api.engine.base_layer import Layer, to_torch_dtype
+from torchkeras_api.engine.base_layer import Layer
 from torchkeras_api.engine.keras_tensor import KerasTensor
 from torchkeras_api.engine.node import Node
 
@@ -39,7 +39,7 @@ class InputLayer(Layer):
         self._sparse = bool(sparse)
         self._ragged = bool(ragged)
         tensor = input_tensor if input_tensor is not None else KerasTensor(
-            self._batch_input_shape, to_torch_dtype(self.dtype), name=self.name)
+            self._batch_input_shape, self._compute_dtype, name=self.name)
         Node(self, (), {}, tensor)
 
     @property

@@ -4,6 +4,7 @@ import functools
 import inspect
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 
 from torchkeras_api.utils import nest
@@ -40,7 +41,23 @@ def as_shapes(structure: Any) -> Any:
     return structure
 
 
-def dtype_name(dtype: torch.dtype) -> str:
+STRING = "string"
+"""The dtype of string inputs and KerasTensors (torch has no string tensors: the values are numpy arrays of str)."""
+
+
+def is_string_dtype(dtype: Any) -> bool:
+    """Whether `dtype` names strings: 'string', tf.string, str, bytes, numpy str/bytes/object dtypes."""
+    if dtype is None or isinstance(dtype, torch.dtype):
+        return False
+    if dtype in (str, bytes, object) or getattr(dtype, "name", None) == STRING or dtype == STRING:
+        return True
+    try:
+        return np.dtype(dtype).kind in "USO"
+    except TypeError:
+        return False
+
+
+def dtype_name(dtype: Any) -> str:
     return str(dtype).replace("torch.", "")
 
 

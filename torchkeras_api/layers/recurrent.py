@@ -15,12 +15,33 @@ from torchkeras_api.utils import nest
 States = List[torch.Tensor]
 
 
-class _Cell(Layer):
-    """Shared arguments, dropout masks and config of the built-in cells.
+class _SequenceCell(Layer):
+    """A built-in cell whose step is split in two: `_project` (the input transform, applied to a whole sequence
+    at once by RNN) and `_step` (the recurrence on a projected input and the flat list of states)."""
 
-    A cell's step is split in two: `_project` (the input transform, applied to a whole sequence at once by RNN)
-    and `_step` (the recurrence on a projected input and the flat list of states).
-    """
+    def reset_dropout_mask(self) -> None:
+        """The next training step draws a new input dropout mask."""
+        self._input_mask = None
+
+    def reset_recurrent_dropout_mask(self) -> None:
+        """The next training step draws a new recurrent dropout mask."""
+        self._recurrent_mask = None
+
+    def _project(self, inputs: torch.Tensor, training: Optional[bool] = None) -> torch.Tensor:
+        """Input transform of one step or of a (time, batch, ...) sequence."""
+        raise NotImplementedError
+
+    def _step(self, projected: torch.Tensor, states: States, training: Optional[bool]) -> Tuple[torch.Tensor, States]:
+        raise NotImplementedError
+
+    def call(self, inputs: torch.Tensor, states: Any, training: Optional[bool] = None) -> Tuple[torch.Tensor, Any]:
+        flat = nest.flatten(states)
+        output, new_states = self._step(self._project(inputs, training), flat, training)
+        return output, (new_states if nest.is_nested(states) else new_states[0])
+
+
+class _Cell(_SequenceCell):
+    """Shared arguments, dropout masks and config of the built-in dense cells."""
 
     _gates = 1
     _gate_order: Optional[Tuple[int, ...]] = None
@@ -74,14 +95,6 @@ class _Cell(Layer):
         self.bias = self.add_weight("bias", shape, initializer=initializer, regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint, layout=layout) if self.use_bias else None
 
-    def reset_dropout_mask(self) -> None:
-        """The next training step draws a new input dropout mask."""
-        self._input_mask = None
-
-    def reset_recurrent_dropout_mask(self) -> None:
-        """The next training step draws a new recurrent dropout mask."""
-        self._recurrent_mask = None
-
     def _dropped_inputs(self, inputs: torch.Tensor, training: Optional[bool]) -> torch.Tensor:
         """Inputs times this sequence's input dropout mask (one mask for all timesteps)."""
         if not training or not 0 < self.dropout < 1:
@@ -108,14 +121,6 @@ class _Cell(Layer):
 
     def _input_bias(self) -> Optional[torch.Tensor]:
         return self.bias
-
-    def _step(self, projected: torch.Tensor, states: States, training: Optional[bool]) -> Tuple[torch.Tensor, States]:
-        raise NotImplementedError
-
-    def call(self, inputs: torch.Tensor, states: Any, training: Optional[bool] = None) -> Tuple[torch.Tensor, Any]:
-        flat = nest.flatten(states)
-        output, new_states = self._step(self._project(inputs, training), flat, training)
-        return output, (new_states if nest.is_nested(states) else new_states[0])
 
     def get_initial_state(self, inputs: Any = None, batch_size: Optional[int] = None, dtype: Any = None) -> Any:
         return _zero_states(self.state_size, batch_size, dtype, inputs)
@@ -407,7 +412,7 @@ def _call_cell(cell: Any, inputs: torch.Tensor, states: Any, training: Optional[
 def _initial_state(cell: Any, inputs: Any, batch_size: int, dtype: Any) -> Any:
     """A custom cell's `get_initial_state`, or zero states on the inputs' device."""
     make = getattr(cell, "get_initial_state", None)
-    if make is not None and not isinstance(cell, (_Cell, StackedRNNCells)):
+    if make is not None and not isinstance(cell, (_SequenceCell, StackedRNNCells)):
         return make(inputs=None, batch_size=batch_size, dtype=dtype)
     return _zero_states(cell.state_size, batch_size, dtype, inputs)
 
@@ -491,11 +496,10 @@ class RNN(Layer):
         states = self._initial_states(inputs, batch, initial_state)
         if isinstance(mask, (list, tuple)):
             mask = mask[0]
-        if mask is None:
-            fused = self._fused(inputs, states, training)
-            if fused is not None:
-                sequence, last, states = fused
-                return self._outputs(sequence if self.return_sequences else last, states)
+        fused = self._fused(inputs, states, mask, training)
+        if fused is not None:
+            sequence, last, states = fused
+            return self._outputs(sequence if self.return_sequences else last, states)
         steps = inputs if self.time_major else inputs.transpose(0, 1)
         if mask is not None:
             mask = mask.transpose(0, 1) if not self.time_major else mask
@@ -511,15 +515,19 @@ class RNN(Layer):
     def _initial_states(self, inputs: torch.Tensor, batch: int, initial_state: Optional[States]) -> States:
         expected = len(nest.flatten(self.cell.state_size))
         if initial_state is None:
-            return nest.flatten(_initial_state(self.cell, inputs, batch, inputs.dtype))
+            return self._default_states(inputs, batch)
         if len(initial_state) != expected:
             raise ValueError(f"Layer {self.name} expects {expected} initial state tensor(s) (cell.state_size="
                              f"{self.cell.state_size}), but it received {len(initial_state)} initial state "
                              f"tensor(s).")
         return [s.to(inputs.dtype) for s in initial_state]
 
-    def _fused(self, inputs: torch.Tensor, states: States,
-               training: Optional[bool]) -> Optional[Tuple[torch.Tensor, torch.Tensor, States]]:
+    def _default_states(self, inputs: torch.Tensor, batch: int) -> States:
+        """The flat initial states of a call without `initial_state`."""
+        return nest.flatten(_initial_state(self.cell, inputs, batch, inputs.dtype))
+
+    def _fused(self, inputs: torch.Tensor, states: States, mask: Optional[torch.Tensor],
+               training: Optional[bool]) -> Optional[Tuple[Optional[torch.Tensor], torch.Tensor, States]]:
         """(sequence, last output, states) from a whole-sequence kernel, or None where none applies."""
         return None
 
@@ -527,10 +535,10 @@ class RNN(Layer):
               training: Optional[bool]) -> Tuple[List[torch.Tensor], torch.Tensor, States]:
         cell = self.cell
         for sub in cell._flatten_layers() if isinstance(cell, Layer) else ():
-            if isinstance(sub, _Cell):
+            if isinstance(sub, _SequenceCell):
                 sub.reset_dropout_mask()
                 sub.reset_recurrent_dropout_mask()
-        if isinstance(cell, _Cell):
+        if isinstance(cell, _SequenceCell):
             projected = cell._project(steps, training)
 
             def step(t: int, flat: States) -> Tuple[torch.Tensor, States]:
@@ -600,11 +608,17 @@ class _CellLayer(RNN):
 
     _cell_class: type = _Cell
     _cell_name = ""
+    _cell_attributes = frozenset({
+        "units", "activation", "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer",
+        "bias_initializer", "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
+        "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout",
+        "implementation", "reset_after"})
+    """Cell attributes readable on the layer."""
 
-    def __init__(self, units: int, cell_kwargs: Dict[str, Any], kwargs: Dict[str, Any]):
+    def __init__(self, cell_args: Tuple[Any, ...], cell_kwargs: Dict[str, Any], kwargs: Dict[str, Any]):
         rnn_kwargs = {k: kwargs.pop(k) for k in _RNN_ARGS if k in kwargs}
         activity_regularizer = kwargs.pop("activity_regularizer", None)
-        cell = self._cell_class(units, name=self._cell_name, dtype=kwargs.get("dtype"),
+        cell = self._cell_class(*cell_args, name=self._cell_name, dtype=kwargs.get("dtype"),
                                 trainable=kwargs.get("trainable", True), **cell_kwargs)
         super().__init__(cell, activity_regularizer=activity_regularizer, **rnn_kwargs, **kwargs)
 
@@ -612,7 +626,7 @@ class _CellLayer(RNN):
         try:
             return super().__getattr__(name)
         except AttributeError:
-            if name in _CELL_ATTRIBUTES:
+            if name in self._cell_attributes:
                 return getattr(self._modules["cell"], name)
             raise
 
@@ -627,12 +641,6 @@ class _CellLayer(RNN):
     @classmethod
     def from_config(cls, config: Dict[str, Any], custom_objects: Optional[Dict[str, Any]] = None) -> "RNN":
         return cls(**config)
-
-
-_CELL_ATTRIBUTES = {"units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
-                    "recurrent_initializer", "bias_initializer", "unit_forget_bias", "kernel_regularizer",
-                    "recurrent_regularizer", "bias_regularizer", "kernel_constraint", "recurrent_constraint",
-                    "bias_constraint", "dropout", "recurrent_dropout", "implementation", "reset_after"}
 
 
 class SimpleRNN(_CellLayer):
@@ -653,11 +661,12 @@ class SimpleRNN(_CellLayer):
                            bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
                            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
                            dropout=dropout, recurrent_dropout=recurrent_dropout)
-        super().__init__(units, cell_kwargs, dict(kwargs, activity_regularizer=activity_regularizer))
+        super().__init__((units,), cell_kwargs, dict(kwargs, activity_regularizer=activity_regularizer))
 
 
 class GRU(_CellLayer):
-    """Gated recurrent unit layer; on torch's fused GRU kernel when the configuration allows it."""
+    """Gated recurrent unit layer; on torch's fused GRU kernel when the configuration allows it (no mask or a
+    right-padded one)."""
 
     _cell_class = GRUCell
     _cell_name = "gru_cell"
@@ -676,21 +685,25 @@ class GRU(_CellLayer):
                            kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
                            bias_constraint=bias_constraint, dropout=dropout, recurrent_dropout=recurrent_dropout,
                            reset_after=reset_after, implementation=kwargs.pop("implementation", 2))
-        super().__init__(units, cell_kwargs, dict(kwargs, activity_regularizer=activity_regularizer))
+        super().__init__((units,), cell_kwargs, dict(kwargs, activity_regularizer=activity_regularizer))
 
-    def _fused(self, inputs: torch.Tensor, states: States,
-               training: Optional[bool]) -> Optional[Tuple[torch.Tensor, torch.Tensor, States]]:
+    def _fused(self, inputs: torch.Tensor, states: States, mask: Optional[torch.Tensor],
+               training: Optional[bool]) -> Optional[Tuple[Optional[torch.Tensor], torch.Tensor, States]]:
         cell = self.cell
         if not (_fusable(self) and cell.reset_after):
             return None
-        x = _fused_inputs(self, inputs, training)
-        sequence, h = rnn_fused.gru(x, states[0], cell.kernel, cell.recurrent_kernel, cell.bias,
-                                    batch_first=not self.time_major)
-        return sequence, h, [h]
+
+        def kernel(x: torch.Tensor, initial: States, lengths: Optional[torch.Tensor]) -> Tuple[torch.Tensor, States]:
+            sequence, h = rnn_fused.gru(x, initial[0], cell.kernel, cell.recurrent_kernel, cell.bias,
+                                        batch_first=True, lengths=lengths)
+            return sequence, [h]
+
+        return _run_fused(self, kernel, inputs, states, mask, training)
 
 
 class LSTM(_CellLayer):
-    """Long short-term memory layer; on torch's fused LSTM kernel when the configuration allows it."""
+    """Long short-term memory layer; on torch's fused LSTM kernel when the configuration allows it (no mask or a
+    right-padded one)."""
 
     _cell_class = LSTMCell
     _cell_name = "lstm_cell"
@@ -710,16 +723,20 @@ class LSTM(_CellLayer):
                            recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
                            dropout=dropout, recurrent_dropout=recurrent_dropout,
                            implementation=kwargs.pop("implementation", 2))
-        super().__init__(units, cell_kwargs, dict(kwargs, activity_regularizer=activity_regularizer))
+        super().__init__((units,), cell_kwargs, dict(kwargs, activity_regularizer=activity_regularizer))
 
-    def _fused(self, inputs: torch.Tensor, states: States,
-               training: Optional[bool]) -> Optional[Tuple[torch.Tensor, torch.Tensor, States]]:
+    def _fused(self, inputs: torch.Tensor, states: States, mask: Optional[torch.Tensor],
+               training: Optional[bool]) -> Optional[Tuple[Optional[torch.Tensor], torch.Tensor, States]]:
+        cell = self.cell
         if not _fusable(self):
             return None
-        x = _fused_inputs(self, inputs, training)
-        sequence, h, c = rnn_fused.lstm(x, states[0], states[1], self.cell.kernel, self.cell.recurrent_kernel,
-                                        self.cell.bias, batch_first=not self.time_major)
-        return sequence, h, [h, c]
+
+        def kernel(x: torch.Tensor, initial: States, lengths: Optional[torch.Tensor]) -> Tuple[torch.Tensor, States]:
+            sequence, h, c = rnn_fused.lstm(x, initial[0], initial[1], cell.kernel, cell.recurrent_kernel, cell.bias,
+                                            batch_first=True, lengths=lengths)
+            return sequence, [h, c]
+
+        return _run_fused(self, kernel, inputs, states, mask, training)
 
 
 def _fusable(layer: RNN) -> bool:
@@ -730,9 +747,27 @@ def _fusable(layer: RNN) -> bool:
             and cell.use_bias and cell.recurrent_dropout == 0)
 
 
-def _fused_inputs(layer: RNN, inputs: torch.Tensor, training: Optional[bool]) -> torch.Tensor:
-    """Inputs with the input dropout mask applied, time-reversed for go_backwards."""
+def _run_fused(layer: RNN, kernel: rnn_fused.Kernel, inputs: torch.Tensor, states: States,
+               mask: Optional[torch.Tensor],
+               training: Optional[bool]) -> Optional[Tuple[Optional[torch.Tensor], torch.Tensor, States]]:
+    """(sequence, last output, states) on a fused kernel; None for a mask that is not right-padded.
+
+    A mask costs one host read of its lengths.
+    """
+    lengths = None
+    if mask is not None and not call_context.state.inferring:
+        lengths = rnn_fused.right_padded_lengths(mask.transpose(0, 1) if layer.time_major else mask)
+        if lengths is None:
+            return None
     layer.cell.reset_dropout_mask()
-    x = layer.cell._dropped_inputs(inputs.transpose(0, 1) if not layer.time_major else inputs, training)
-    x = x if layer.time_major else x.transpose(0, 1)
-    return x.flip(0 if layer.time_major else 1) if layer.go_backwards else x
+    steps = inputs if layer.time_major else inputs.transpose(0, 1)
+    x = layer.cell._dropped_inputs(steps, training).transpose(0, 1)
+    if lengths is None:
+        sequence, finals = kernel(x.flip(1) if layer.go_backwards else x, states, None)
+        last = finals[0]
+    else:
+        sequence, last, finals = rnn_fused.right_padded(kernel, x, states, lengths, layer.go_backwards,
+                                                        layer.return_sequences)
+    if sequence is not None and layer.time_major:
+        sequence = sequence.transpose(0, 1)
+    return sequence, last, finals

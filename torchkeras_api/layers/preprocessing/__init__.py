@@ -1,0 +1,1 @@
+"""Preprocessing layers that run inside models (tf.keras.layers.* preprocessing)."""
