@@ -228,7 +228,7 @@ def test_lambda_from_config_custom_objects_and_ndarray_arguments():
 
 def test_lambda_from_config_rejects_lambdas_and_unknown_types():
     config = layers.Lambda(lambda x: x).get_config()
-    assert (config["function"], config["function_type"]) == ("<lambda>", "lambda")
+    assert config["function_type"] == "lambda" and isinstance(config["function"][0], str)
     with pytest.raises(ValueError, match="safe_mode"):
         layers.Lambda.from_config(config)
     with pytest.raises(TypeError, match="Received: function_type=bytecode"):

@@ -175,13 +175,14 @@ def test_save_freq_batch_logs_may_be_tensors(tmp_path):
     assert os.listdir(tmp_path) == ["w-0.250.h5"]
 
 
-def test_whole_model_saving_is_not_there_yet(tmp_path):
+def test_whole_model_checkpoints_load_with_the_same_predictions(tmp_path):
     x, y = _data()
     model = _model()
     model.compile("sgd", "mse")
-    with pytest.raises(NotImplementedError, match="whole-model saving is planned.*save_weights_only=True"):
-        model.fit(x, y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(str(tmp_path / "m.h5"))])
-    assert os.listdir(tmp_path) == []
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[ModelCheckpoint(str(tmp_path / "m-{epoch}.h5"))])
+    assert sorted(os.listdir(tmp_path)) == ["m-1.h5", "m-2.h5"]
+    loaded = keras.models.load_model(str(tmp_path / "m-2.h5"))
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 def test_unwritable_weights_formats_fail_before_training(tmp_path):

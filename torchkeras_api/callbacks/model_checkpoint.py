@@ -79,9 +79,7 @@ class ModelCheckpoint(Callback):
 
     # ---- hooks -----------------------------------------------------------------------------
     def on_train_begin(self, logs: Logs = None) -> None:
-        # Formats we cannot write yet fail here, before an epoch of training is spent.
-        if not self.save_weights_only and not callable(getattr(self.model, "save", None)):
-            raise NotImplementedError(self._no_save_message())
+        # Formats we cannot write fail here, before an epoch of training is spent.
         if self.save_weights_only and self._uses_our_save_weights():
             from torchkeras_api.saving.hdf5_weights import check_save_format
             check_save_format(str(self.filepath), None)
@@ -159,12 +157,6 @@ class ModelCheckpoint(Callback):
         from torchkeras_api.engine.training import Model
         return getattr(type(self.model), "save_weights", None) is Model.save_weights
 
-    def _no_save_message(self) -> str:
-        return (f"ModelCheckpoint(save_weights_only=False) saves the whole model with `model.save(filepath)`, but "
-                f"{type(self.model).__name__} has no `save` method yet: whole-model saving is planned (the next "
-                "part of the saving work). Use ModelCheckpoint(..., save_weights_only=True) with a '.h5' filepath "
-                "for now.")
-
     def _save_handler(self, filepath: str) -> None:
         if self.save_weights_only:
             if filepath.endswith(".weights.h5"):
@@ -172,13 +164,10 @@ class ModelCheckpoint(Callback):
             else:
                 self.model.save_weights(filepath, overwrite=True, options=self._options)
             return
-        save = getattr(self.model, "save", None)
-        if not callable(save):
-            raise NotImplementedError(self._no_save_message())
         if filepath.endswith(".keras") or self._options is None:
-            save(filepath, overwrite=True)
+            self.model.save(filepath, overwrite=True)
         else:
-            save(filepath, overwrite=True, options=self._options)
+            self.model.save(filepath, overwrite=True, options=self._options)
 
     def _get_file_path(self, epoch: int, batch: Optional[int], logs: dict) -> str:
         """The filepath template filled with the 1-based epoch (and batch) and the logs."""

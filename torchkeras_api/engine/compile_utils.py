@@ -141,7 +141,7 @@ class MetricsContainer:
     def metrics(self) -> List[Any]:
         if not self._built:
             return []
-        return [m for ms in self._per_output for m in ms] + [m for ms in self._weighted_per_output for m in ms]
+        return [m for ms, wms in zip(self._per_output, self._weighted_per_output) for m in ms + wms]
 
     def _build(self, y_true: List[Any], y_pred: List[Any]) -> None:
         multi = len(self._output_names) > 1

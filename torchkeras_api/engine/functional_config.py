@@ -8,11 +8,19 @@ from torchkeras_api.saving.serialization import serialize_keras_object
 from torchkeras_api.utils import nest
 
 
+def _skips_first_node(layer: Any) -> bool:
+    """tf.keras numbers the calls of a nested functional/Sequential model from 1 in configs (its node 0 is the
+    model's own graph)."""
+    from torchkeras_api.engine.functional import Functional
+    return isinstance(layer, Functional) and bool(getattr(layer, "_is_graph_network", False))
+
+
 def _node_indices(model: Any) -> Dict[Tuple[int, int], int]:
-    """(id(layer), node_index) -> index of that node among the layer's nodes that belong to the model."""
+    """(id(layer), node_index) -> index of that node among the layer's nodes that belong to the model (from 1
+    for nested models, as tf.keras numbers them)."""
     mapping = {}
     for layer in model.layers:
-        kept = 0
+        kept = 1 if _skips_first_node(layer) else 0
         for index, node in enumerate(layer._inbound_nodes):
             if node in model._network_nodes:
                 mapping[(id(layer), index)] = kept
@@ -111,11 +119,14 @@ def from_functional_config(cls: type, config: Dict[str, Any], custom_objects: Op
         if layer._inbound_nodes and layer._inbound_nodes[0].is_input:
             created[name].append(nest.flatten(layer._inbound_nodes[0].outputs))
 
+    def node(r: Any) -> int:
+        return max(0, r[1] - 1) if r[0] in layers and _skips_first_node(layers[r[0]]) else r[1]
+
     def tensor(r: Any) -> Any:
-        return created[r[0]][r[1]][r[2]]
+        return created[r[0]][node(r)][r[2]]
 
     def ready(r: Any) -> bool:
-        return r[0] in created and len(created[r[0]]) > r[1]
+        return r[0] in created and len(created[r[0]]) > node(r)
 
     def resolve(x: Any) -> Any:
         if _is_ref(x):

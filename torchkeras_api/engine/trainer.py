@@ -27,6 +27,12 @@ def _to_list(structure: Any, names: List[str]) -> List[Any]:
 class Trainer:
     """Mixed into Model: the tf.keras training API running on torch autograd."""
 
+    # Set by `compile` for a distribution strategy or a mixed_float16 policy (see distribute.model_setup).
+    _keras_replicas: Optional[Callable[[Any, bool], Any]] = None
+    _keras_backward: Optional[Callable[[Any, List[Any], Any], None]] = None
+    _keras_shard: Optional[Callable[[Any], Any]] = None
+    _keras_sync_metrics = False
+
     # ---- compile ---------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, loss_weights: Any = None,
                 weighted_metrics: Any = None, run_eagerly: Optional[bool] = None,
@@ -34,13 +40,16 @@ class Trainer:
                 **kwargs: Any) -> None:
         """Configures the model for training."""
         from torchkeras_api import optimizers
+        from torchkeras_api.distribute import model_setup
         from torchkeras_api.engine.compile_utils import LossesContainer, MetricsContainer
         unknown = set(kwargs) - _COMPILE_KWARGS
         if unknown:
             raise TypeError(f"Invalid keyword argument(s) in `compile()`: {tuple(unknown)}. Valid keyword arguments "
                             f"include {sorted(_COMPILE_KWARGS)}.")
-        self.optimizer = optimizers.get(optimizer)
+        from torchkeras_api.saving.training_config import remember_compile_args
+        self.optimizer = model_setup.configure(self, optimizers.get(optimizer))
         self.loss = loss
+        remember_compile_args(self, loss, metrics, weighted_metrics, loss_weights)
         names = self._output_names_for_training()
         self._train_output_names = names
         self.compiled_loss = LossesContainer(loss, loss_weights, names) if loss is not None else None
@@ -131,7 +140,10 @@ class Trainer:
         variables = self._trainable_cache()
         for var in variables:
             var.grad = None
-        loss.backward()
+        if self._keras_backward is None:
+            loss.backward()
+        else:
+            self._keras_backward(loss, variables, x)
         self.optimizer.step(variables)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -173,6 +185,8 @@ class Trainer:
     def _forward(self, x: Any, training: bool) -> Any:
         """The model on a batch; with `compile(jit_compile=True)`, through `torch.compile`d forward passes."""
         if not getattr(self, "_jit_compile", False):
+            if self._keras_replicas is not None:
+                return self._keras_replicas(x, training)
             return self._eager_call((x,), {"training": training})
         compiled = self.__dict__.setdefault("_compiled_forward", {})
         if training not in compiled:
@@ -241,14 +255,16 @@ class Trainer:
                            steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch, epochs=epochs,
                            shuffle=shuffle, class_weight=class_weight, max_queue_size=max_queue_size,
                            workers=workers, use_multiprocessing=use_multiprocessing,
-                           steps_per_execution=getattr(self, "_steps_per_execution", 1), device=self._device())
+                           steps_per_execution=getattr(self, "_steps_per_execution", 1), device=self._device(),
+                           shard=self._keras_shard)
 
     def _callbacks(self, callbacks: Any, verbose: int, epochs: int, steps: Optional[int]) -> Any:
         from torchkeras_api.callbacks import CallbackList
+        from torchkeras_api.distribute import model_setup
         if isinstance(callbacks, CallbackList):
             return callbacks
-        return CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose,
-                            epochs=epochs, steps=steps)
+        return CallbackList(callbacks, add_history=True, add_progbar=verbose != 0 and model_setup.is_chief(self),
+                            model=self, verbose=verbose, epochs=epochs, steps=steps)
 
     def fit(self, x: Any = None, y: Any = None, batch_size: Optional[int] = None, epochs: int = 1,
             verbose: Union[str, int] = "auto", callbacks: Any = None, validation_split: float = 0.0,
@@ -257,6 +273,7 @@ class Trainer:
             validation_batch_size: Optional[int] = None, validation_freq: Any = 1, max_queue_size: int = 10,
             workers: int = 1, use_multiprocessing: bool = False) -> Any:
         """Trains the model for `epochs` epochs; returns the History."""
+        from torchkeras_api.distribute import model_setup
         from torchkeras_api.engine.data_adapter import train_validation_split, unpack_x_y_sample_weight
         self._assert_compile_was_called()
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -269,6 +286,8 @@ class Trainer:
         callbacks = self._callbacks(callbacks, verbose, epochs, handler.inferred_steps)
         self.stop_training = False
         train_function = self.make_train_function()
+        if self._keras_sync_metrics:
+            model_setup.before_training(self)
         callbacks.on_train_begin()
         resume = self.__dict__.pop("_training_state", None)
         if resume is not None:
@@ -292,6 +311,8 @@ class Trainer:
                     raise ValueError("Unexpected result of `train_function` (Empty logs). Please use "
                                      "`Model.compile(...)` to make sure that the model is compiled and the dataset "
                                      "is not empty.")
+                if self._keras_sync_metrics:
+                    model_setup.sync_metrics(self)
                 epoch_logs = sync_to_python(self._metric_results())
                 if val is not None and _should_validate(validation_freq, epoch):
                     val_logs = self.evaluate(val[0], val[1], sample_weight=val[2],
@@ -315,6 +336,7 @@ class Trainer:
                  callbacks: Any = None, max_queue_size: int = 10, workers: int = 1,
                  use_multiprocessing: bool = False, return_dict: bool = False, **kwargs: Any) -> Any:
         """Loss and metrics over the data (the mean over all batches)."""
+        from torchkeras_api.distribute import model_setup
         self._assert_compile_was_called()
         internal = kwargs.pop("_internal", False)
         if kwargs:
@@ -339,6 +361,8 @@ class Trainer:
                     callbacks.on_test_batch_begin(step)
                     logs = test_function(iterator)
                     callbacks.on_test_batch_end(step + handler.step_increment, logs)
+            if self._keras_sync_metrics:
+                model_setup.sync_metrics(self)
             logs = sync_to_python(self._metric_results())
         finally:
             self.train(was_training)

@@ -81,6 +81,8 @@ class Model(Trainer, Layer):
 
     def _maybe_build(self, input_shapes: Any) -> None:
         if type(self).build is Model.build:
+            if not self.built and self._build_input_shape is None:
+                self._build_input_shape = input_shapes
             self.built = True
             return
         super()._maybe_build(input_shapes)
@@ -112,6 +114,29 @@ class Model(Trainer, Layer):
         from torchkeras_api.engine.summary import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable, layer_range=layer_range)
+
+    def save(self, filepath: Any, overwrite: bool = True, include_optimizer: bool = True,
+             save_format: Optional[str] = None, signatures: Any = None, options: Any = None,
+             save_traces: bool = True) -> None:
+        """Saves the whole model: tf.keras's HDF5 file for `.h5` paths, our native format for `.keras` paths
+        and paths without an extension (see `keras.models.save_model`)."""
+        from torchkeras_api.saving.save import save_model
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer,
+                   save_format=save_format, signatures=signatures, options=options, save_traces=save_traces)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's config as JSON text (`json.dumps` keyword arguments pass through)."""
+        import json
+        from torchkeras_api.saving.hdf5_weights import BACKEND, KERAS_VERSION
+        from torchkeras_api.saving.model_config import json_default
+        config = {"class_name": type(self).__name__, "config": self.get_config(), "keras_version": KERAS_VERSION,
+                  "backend": BACKEND}
+        return json.dumps(config, default=json_default, **kwargs)
+
+    def to_yaml(self, **kwargs: Any) -> str:
+        """Removed in tf.keras (YAML loading could run arbitrary code): always raises RuntimeError."""
+        raise RuntimeError("Method `model.to_yaml()` has been removed due to security risk of arbitrary code "
+                           "execution. Please use `model.to_json()` instead.")
 
     def save_weights(self, filepath: Any, overwrite: bool = True, save_format: Optional[str] = None,
                      options: Any = None) -> None:

@@ -1,5 +1,8 @@
-"""Core layers: Dense, Activation, Dropout, ActivityRegularization, Masking, Lambda."""
+"""Core layers: Dense, Activation, Dropout, ActivityRegularization, Masking, Lambda, Identity."""
+import base64
+import binascii
 import inspect
+import marshal
 import numbers
 import sys
 import types
@@ -13,6 +16,7 @@ from torchkeras_api import activations, constraints, initializers, regularizers
 from torchkeras_api.engine.base_layer import Layer
 from torchkeras_api.engine.input_spec import InputSpec
 from torchkeras_api.engine.keras_tensor import TensorShape, as_shapes
+from torchkeras_api.saving.safe_mode import in_safe_mode
 from torchkeras_api.saving.serialization import deserialize_keras_object
 from torchkeras_api.utils import nest
 
@@ -268,10 +272,34 @@ def _parameter_names(function: Callable) -> Tuple[str, ...]:
         return ()
 
 
+def _dump_lambda(function: types.FunctionType) -> Tuple[str, Any, Any]:
+    """(base64 of the marshalled bytecode, defaults, closure values): how tf.keras stores a lambda."""
+    code = base64.b64encode(marshal.dumps(function.__code__)).decode("ascii")
+    closure = tuple(cell.cell_contents for cell in function.__closure__) if function.__closure__ else None
+    return code, function.__defaults__, closure
+
+
+def _load_lambda(stored: Any, module: Optional[str], custom_objects: Optional[Dict[str, Any]]) -> Callable:
+    """A function from `_dump_lambda`'s stored form (runs code from the file: callers check safe mode)."""
+    code, defaults, closure = stored if isinstance(stored, (list, tuple)) else (stored, None, None)
+    try:
+        compiled = marshal.loads(base64.b64decode(code.encode("ascii")))
+    except (ValueError, TypeError, EOFError, binascii.Error) as e:
+        raise ValueError("Could not load the Python code of a Lambda layer's `lambda` from the saved config (it "
+                         "was written by another Python version, or is damaged). Recreate the Lambda layer with a "
+                         "named function and pass that function in `custom_objects`.") from e
+    scope: Dict[str, Any] = dict(vars(sys.modules[module])) if module in sys.modules else {}
+    scope.update(custom_objects or {})
+    scope.setdefault("__builtins__", __builtins__)
+    cells = tuple(types.CellType(value) for value in closure) if closure else None
+    return types.FunctionType(compiled, scope, compiled.co_name, tuple(defaults) if defaults else None, cells)
+
+
 def _serialize_callable(value: Any, allow_raw: bool) -> Tuple[Any, str, Optional[str]]:
-    """(value, type, module) as tf.keras's Lambda config stores them; lambdas are kept by name only."""
+    """(value, type, module) as tf.keras's Lambda config stores them: a lambda as its bytecode, a named
+    function by name."""
     if isinstance(value, types.LambdaType) and value.__name__ == "<lambda>":
-        return value.__name__, "lambda", value.__module__
+        return _dump_lambda(value), "lambda", value.__module__
     if callable(value):
         name = getattr(value, "__name__", None)
         if name is None:
@@ -295,10 +323,21 @@ def _deserialize_callable(config: Dict[str, Any], key: str, module_key: str, typ
         return deserialize_keras_object(config[key], module_objects=module_objects, custom_objects=custom_objects,
                                         printable_module_name="function in Lambda layer")
     if kind == "lambda":
-        raise ValueError(
-            f"Requested the deserialization of a Lambda layer with a Python `lambda` inside it (`{key}`). This "
-            "carries a potential risk of arbitrary code execution and thus it is disallowed (safe_mode); "
-            "torchkeras_api does not store lambda code in configs. Use a named function, passed in "
-            "`custom_objects` or registered with `register_keras_serializable`.")
+        if in_safe_mode():
+            raise ValueError(
+                f"Requested the deserialization of a Lambda layer with a Python `lambda` inside it (`{key}`). This "
+                "carries a potential risk of arbitrary code execution and thus it is disallowed by default. If you "
+                "trust the source of the saved model, you can pass `safe_mode=False` to the loading function "
+                "(`load_model(..., safe_mode=False)`) in order to allow Lambda layer loading. Otherwise build the "
+                "Lambda layer on a named function, passed in `custom_objects` or registered with "
+                "`register_keras_serializable`.")
+        return _load_lambda(config[key], module, custom_objects)
     raise TypeError(f"Unsupported value for `{type_key}` argument. Received: {type_key}={kind}. "
                     "Expected one of ['function', 'lambda', 'raw']")
+
+
+class Identity(Layer):
+    """Returns its inputs unchanged (a placeholder layer)."""
+
+    def call(self, inputs: Any) -> Any:
+        return inputs

@@ -224,6 +224,52 @@ class LayerNormalization(_AffineNormalization):
         return config
 
 
+class GroupNormalization(_AffineNormalization):
+    """Splits the channels (`axis`) into `groups` and normalizes each example over each group's channels
+    and all other non-batch axes, then scales by gamma and adds beta (per channel)."""
+
+    def __init__(self, groups: int = 32, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, **kwargs: Any):
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
+        self.groups = groups
+
+    def build(self, input_shape: Any) -> None:
+        input_shape = tuple(input_shape)
+        axis = self.axis if self.axis >= 0 else self.axis + len(input_shape)
+        if not 0 < axis < len(input_shape):
+            raise ValueError(f"Layer {self.name}: `axis` {self.axis} is out of range for inputs of shape "
+                             f"{input_shape} (the batch axis cannot be normalized over).")
+        channels = input_shape[axis]
+        if channels is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension but the layer "
+                             f"received an input with shape {input_shape}.")
+        if channels < self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number of channels "
+                             f"({channels}).")
+        if channels % self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number of channels "
+                             f"({channels}).")
+        self._channel_axis = axis
+        self._add_affine_weights((channels,))
+        self.built = True
+
+    def call(self, inputs: torch.Tensor) -> torch.Tensor:
+        channels_first = inputs.movedim(self._channel_axis, 1)
+        outputs = F.group_norm(channels_first, self.groups, self.gamma, self.beta, self.epsilon)
+        return outputs.movedim(1, self._channel_axis)
+
+    def get_config(self) -> Dict[str, Any]:
+        config = super().get_config()
+        config.update({"groups": self.groups, "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
+                       "scale": self.scale})
+        config.update(self._affine_config())
+        config.update(self._penalty_config())
+        return config
+
+
 class UnitNormalization(Layer):
     """Scales each example to unit L2 norm over `axis`."""
 

@@ -389,6 +389,26 @@ class StackedRNNCells(Layer):
         return cls(cells, **config)
 
 
+class AbstractRNNCell(Layer):
+    """Base class for custom RNN cells: subclasses define `state_size`, `output_size` and
+    `call(inputs, states) -> (output, new_states)`."""
+
+    @property
+    def state_size(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define `state_size`.")
+
+    @property
+    def output_size(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define `output_size`.")
+
+    def call(self, inputs: Any, states: Any) -> Tuple[Any, Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define `call(inputs, states)`.")
+
+    def get_initial_state(self, inputs: Any = None, batch_size: Optional[int] = None, dtype: Any = None) -> Any:
+        """Zero states of `state_size`."""
+        return _zero_states(self.state_size, batch_size, dtype, inputs)
+
+
 def _check_cell(cell: Any) -> None:
     if not hasattr(cell, "call"):
         raise ValueError(f"All RNN cells must have a `call` method. Received cell without a `call` method: {cell}")
