@@ -16,6 +16,7 @@ from torchkeras_api import activations, constraints, initializers, regularizers
 from torchkeras_api.engine.base_layer import Layer
 from torchkeras_api.engine.input_spec import InputSpec
 from torchkeras_api.engine.keras_tensor import TensorShape, as_shapes
+from torchkeras_api.layers.seed_generator import SeedGenerator
 from torchkeras_api.saving.safe_mode import in_safe_mode
 from torchkeras_api.saving.serialization import deserialize_keras_object
 from torchkeras_api.utils import nest
@@ -123,7 +124,7 @@ class Dropout(Layer):
         self.noise_shape = noise_shape
         self.seed = seed
         self.supports_masking = True
-        self._generators: Dict[torch.device, torch.Generator] = {}
+        self._generator = SeedGenerator(seed)
 
     def call(self, inputs: torch.Tensor, training: Optional[bool] = None) -> torch.Tensor:
         if not training or self.rate == 0:
@@ -138,14 +139,6 @@ class Dropout(Layer):
         keep = torch.empty(shape, dtype=inputs.dtype, device=inputs.device)
         keep.bernoulli_(1 - self.rate, generator=self._generator(inputs.device))
         return inputs * keep.div_(1 - self.rate)
-
-    def _generator(self, device: torch.device) -> Optional[torch.Generator]:
-        """This layer's generator on `device` when seeded (None means torch's global one)."""
-        if self.seed is None or device.type == "meta":
-            return None
-        if device not in self._generators:
-            self._generators[device] = torch.Generator(device=device).manual_seed(int(self.seed))
-        return self._generators[device]
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()

@@ -9,6 +9,7 @@ from torchkeras_api.engine.base_layer import Layer
 from torchkeras_api.engine.input_spec import InputSpec
 from torchkeras_api.layers.core import Dropout
 from torchkeras_api.layers.reshaping import normalize_data_format
+from torchkeras_api.layers.seed_generator import SeedGenerator
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -21,14 +22,7 @@ class _SeededNoise(Layer):
         super().__init__(**kwargs)
         self.seed = seed
         self.supports_masking = True
-        self._generators: Dict[torch.device, torch.Generator] = {}
-
-    def _generator(self, device: torch.device) -> Optional[torch.Generator]:
-        if self.seed is None or device.type == "meta":
-            return None
-        if device not in self._generators:
-            self._generators[device] = torch.Generator(device=device).manual_seed(int(self.seed))
-        return self._generators[device]
+        self._generator = SeedGenerator(seed)
 
     def _normal(self, inputs: torch.Tensor) -> torch.Tensor:
         """Standard normal noise of the inputs' shape, dtype and device."""

@@ -14,6 +14,7 @@ from torchkeras_api.engine import call_context
 from torchkeras_api.engine.base_layer import Layer
 from torchkeras_api.engine.keras_tensor import TensorShape
 from torchkeras_api.layers.preprocessing import image_transform as ops
+from torchkeras_api.layers.seed_generator import SeedGenerator
 
 _NUMBER = (numbers.Real,)
 
@@ -134,15 +135,7 @@ class _RandomLayer(Layer):
     def __init__(self, seed: Optional[int] = None, rng_type: Optional[str] = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.seed = seed
-        self._generators: Dict[torch.device, torch.Generator] = {}
-
-    def _generator(self, device: torch.device) -> Optional[torch.Generator]:
-        """This layer's generator on `device` when seeded (None means torch's global one)."""
-        if self.seed is None or device.type == "meta":
-            return None
-        if device not in self._generators:
-            self._generators[device] = torch.Generator(device=device).manual_seed(int(self.seed))
-        return self._generators[device]
+        self._generator = SeedGenerator(seed)
 
     def _uniform(self, shape: Tuple[int, ...], low: float, high: float, device: torch.device) -> torch.Tensor:
         """Uniform draws in [low, high) on `device`, without a host sync."""
