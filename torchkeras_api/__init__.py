@@ -10,3 +10,9 @@ from torchkeras_api import callbacks  # noqa: E402,F401
 from torchkeras_api import optimizers  # noqa: E402,F401
 from torchkeras_api import metrics  # noqa: E402,F401
 from torchkeras_api import data  # noqa: E402,F401
+from torchkeras_api import datasets  # noqa: E402,F401
+from torchkeras_api import preprocessing  # noqa: E402,F401
+from torchkeras_api import config  # noqa: E402,F401
+from torchkeras_api import distribute  # noqa: E402,F401
+from torchkeras_api import mixed_precision  # noqa: E402,F401
+from torchkeras_api.importer import install, uninstall  # noqa: E402,F401

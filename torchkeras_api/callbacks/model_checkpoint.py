@@ -158,6 +158,9 @@ class ModelCheckpoint(Callback):
         return getattr(type(self.model), "save_weights", None) is Model.save_weights
 
     def _save_handler(self, filepath: str) -> None:
+        from torchkeras_api.distribute.model_setup import is_chief
+        if not is_chief(self.model):
+            return
         if self.save_weights_only:
             if filepath.endswith(".weights.h5"):
                 self.model.save_weights(filepath, overwrite=True)

@@ -16,6 +16,8 @@ from torchkeras_api.engine.keras_tensor import (STRING, KerasTensor, TensorShape
 from torchkeras_api.engine.node import Node
 from torchkeras_api.engine.tracking import track_value, tracked_layers, untrack
 from torchkeras_api.engine.variables import Layout, Variable
+from torchkeras_api.mixed_precision import policy as dtype_policy
+from torchkeras_api.mixed_precision.autocast import call_with_policy
 from torchkeras_api.utils import nest
 
 _ALLOWED_KWARGS = {"input_dim", "input_shape", "batch_input_shape", "batch_size", "weights",
@@ -59,6 +61,7 @@ class Layer(torch.nn.Module):
     """Base class of all layers: weights, lazy build, symbolic and eager calls, config, masks."""
 
     _keras_module = "keras.layers"
+    _policy_cast: Optional[torch.dtype] = None
 
     def __init__(self, trainable: bool = True, name: Optional[str] = None, dtype: Any = None,
                  dynamic: bool = False, **kwargs: Any):
@@ -70,12 +73,19 @@ class Layer(torch.nn.Module):
             raise TypeError(f"`name` of a layer must be a string, got {name!r}")
         self._name = name or self._default_name()
         self._trainable = trainable
-        if is_string_dtype(dtype):
+        policy = dtype_policy.get(dtype)
+        if policy is None and is_string_dtype(dtype):
             self._dtype_name, self._compute_dtype = STRING, STRING
+        elif policy is not None and policy.is_mixed:
+            self._dtype_name, self._compute_dtype = policy.variable_dtype, to_torch_dtype(policy.compute_dtype)
+            self._dtype_policy = policy
         else:
-            self._dtype_name = str(backend_config.floatx() if dtype is None else
-                                   getattr(dtype, "name", None) or str(dtype).replace("torch.", ""))
+            dtype = policy.name if policy is not None else dtype
+            self._dtype_name = str(getattr(dtype, "name", None) or str(dtype).replace("torch.", ""))
             self._compute_dtype = to_torch_dtype(self._dtype_name)
+        if (policy is not None and policy.is_mixed or dtype_policy.global_policy_is_mixed()) and \
+                isinstance(self._compute_dtype, torch.dtype) and self._compute_dtype.is_floating_point:
+            self._policy_cast = self._compute_dtype
         self._autocast = kwargs.get("autocast", True)
         self.built = False
         self.supports_masking = False
@@ -118,6 +128,11 @@ class Layer(torch.nn.Module):
     @property
     def variable_dtype(self) -> str:
         return self._dtype_name
+
+    @property
+    def dtype_policy(self) -> Any:
+        """The layer's `mixed_precision.Policy`."""
+        return self.__dict__.get("_dtype_policy") or dtype_policy.Policy(self._dtype_name)
 
     @property
     def dynamic(self) -> bool:
@@ -418,7 +433,8 @@ class Layer(torch.nn.Module):
         state.depth += 1
         state.scopes.append(self.name)
         try:
-            outputs = self.call(*args, **kwargs)
+            outputs = self.call(*args, **kwargs) if self._policy_cast is None else \
+                call_with_policy(self, args, kwargs)
         except Exception as e:
             raise _with_layer_context(e, self) from None
         finally:
@@ -606,7 +622,9 @@ class Layer(torch.nn.Module):
     # ---- config ----------------------------------------------------------------------------
     def get_config(self) -> Dict[str, Any]:
         """tf.keras's base config: name, trainable, dtype (and batch_input_shape when set)."""
-        config: Dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        policy = self.__dict__.get("_dtype_policy")
+        config: Dict[str, Any] = {"name": self.name, "trainable": self.trainable,
+                                  "dtype": self.dtype if policy is None else dtype_policy.serialize(policy)}
         if hasattr(self, "_batch_input_shape"):
             config["batch_input_shape"] = self._batch_input_shape
         if type(self).get_config is Layer.get_config:

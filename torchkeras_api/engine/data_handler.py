@@ -1,6 +1,6 @@
 """Epochs and steps over the data given to `fit`/`evaluate`/`predict`."""
 import warnings
-from typing import Any, Iterator, Optional, Tuple, Union
+from typing import Any, Callable, Iterator, Optional, Tuple, Union
 
 import torch
 
@@ -81,13 +81,14 @@ class EpochIterator:
 class DataHandler:
     """Runs epochs `initial_epoch..epochs-1` over the data; `steps()` counts one epoch's steps. Batches are `x`,
     `(x, y)` or `(x, y, sample_weight)` in the structure the user gave, of torch tensors on `device` (the default
-    device when None). `distribute` is accepted and ignored: there is one device."""
+    device when None); with `shard`, each batch is passed through it (a worker's slice of the global batch).
+    `distribute` is accepted and ignored."""
 
     def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: Optional[int] = None,
                  steps_per_epoch: Optional[int] = None, initial_epoch: int = 0, epochs: int = 1,
                  shuffle: Union[bool, str] = False, class_weight: Optional[dict] = None, max_queue_size: int = 10,
                  workers: int = 1, use_multiprocessing: bool = False, steps_per_execution: Optional[int] = 1,
-                 device: Any = None, distribute: bool = False):
+                 device: Any = None, distribute: bool = False, shard: Optional[Callable[[Any], Any]] = None):
         if batch_size is not None:
             _check_positive("batch_size", batch_size)
         if steps_per_epoch not in (None, -1) and steps_per_epoch <= 0:
@@ -99,6 +100,7 @@ class DataHandler:
         self._steps_per_execution = _check_positive("steps_per_execution", steps_per_execution or 1)
         self._epochs = _check_positive("epochs", epochs)
         self._steps_per_epoch = steps_per_epoch
+        self._shard = shard
         adapter_cls = select_data_adapter(x, y, sample_weight)
         self._adapter = adapter_cls(
             x, y, sample_weight=sample_weight, batch_size=batch_size, steps=steps_per_epoch,
@@ -148,7 +150,8 @@ class DataHandler:
                 if self._insufficient_data:
                     break
                 if source is None or self._adapter.should_recreate_iterator():
-                    source = _Lookahead(self._adapter.stream())
+                    stream = self._adapter.stream()
+                    source = _Lookahead(stream if self._shard is None else map(self._shard, stream))
                     size = self._adapter.get_size()
                     if self._steps_per_epoch is None and size is not None:
                         self._inferred_steps = size

@@ -1,6 +1,7 @@
 """InputLayer and `Input()`: the entry points of a functional graph."""
 from typing import Any, Dict, Optional, Sequence
 
+from torchkeras_api import backend_config
 from torchkeras_api.engine import naming
 from torchkeras_api.engine.base_layer import Layer
 from torchkeras_api.engine.keras_tensor import KerasTensor
@@ -32,7 +33,8 @@ class InputLayer(Layer):
             if isinstance(input_shape, int):
                 input_shape = (input_shape,)
             batch_input_shape = (batch_size,) + tuple(input_shape)
-        super().__init__(name=name or naming.unique_object_name("input", zero_based=False), dtype=dtype)
+        super().__init__(name=name or naming.unique_object_name("input", zero_based=False),
+                         dtype=backend_config.floatx() if dtype is None else dtype)
         self._batch_input_shape = tuple(None if d is None else int(d) for d in batch_input_shape)
         self.built = True
         self.is_placeholder = input_tensor is None

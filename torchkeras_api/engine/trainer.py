@@ -76,6 +76,12 @@ class Trainer:
                                "Use `model.compile(optimizer, loss)`.")
 
     @property
+    def distribute_strategy(self) -> Any:
+        """The strategy the model was compiled under (the default strategy when none)."""
+        from torchkeras_api import distribute
+        return self.__dict__.get("_distribution_strategy") or distribute.get_strategy()
+
+    @property
     def run_eagerly(self) -> bool:
         return bool(getattr(self, "_run_eagerly", False))
 
@@ -249,14 +255,14 @@ class Trainer:
     def _data_handler(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: Any = None,
                       steps_per_epoch: Any = None, initial_epoch: int = 0, epochs: int = 1, shuffle: Any = False,
                       class_weight: Any = None, max_queue_size: int = 10, workers: int = 1,
-                      use_multiprocessing: bool = False) -> Any:
+                      use_multiprocessing: bool = False, shard: bool = True) -> Any:
         from torchkeras_api.engine.data_adapter import DataHandler
         return DataHandler(x, y, sample_weight=sample_weight, batch_size=batch_size,
                            steps_per_epoch=steps_per_epoch, initial_epoch=initial_epoch, epochs=epochs,
                            shuffle=shuffle, class_weight=class_weight, max_queue_size=max_queue_size,
                            workers=workers, use_multiprocessing=use_multiprocessing,
                            steps_per_execution=getattr(self, "_steps_per_execution", 1), device=self._device(),
-                           shard=self._keras_shard)
+                           shard=self._keras_shard if shard else None)
 
     def _callbacks(self, callbacks: Any, verbose: int, epochs: int, steps: Optional[int]) -> Any:
         from torchkeras_api.callbacks import CallbackList
@@ -382,7 +388,7 @@ class Trainer:
         """Model outputs for the inputs, batch by batch, as numpy arrays (lists/dicts for several outputs)."""
         verbose = 1 if verbose == "auto" else int(verbose)
         handler = self._data_handler(x, batch_size=batch_size, steps_per_epoch=steps, max_queue_size=max_queue_size,
-                                     workers=workers, use_multiprocessing=use_multiprocessing)
+                                     workers=workers, use_multiprocessing=use_multiprocessing, shard=False)
         callbacks = self._callbacks(callbacks, verbose, 1, handler.inferred_steps)
         predict_function = self.make_predict_function()
         was_training = self.training

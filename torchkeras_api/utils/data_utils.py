@@ -1,12 +1,27 @@
-"""tf.keras.utils.Sequence and the workers that draw batches from Sequences and generators in the background."""
+"""tf.keras.utils.Sequence, the workers that draw batches from Sequences and generators in the background, and
+`get_file`, which downloads a file into the Keras cache once."""
 import collections
+import contextlib
+import hashlib
+import http.client
 import multiprocessing
+import os
 import queue
+import secrets
+import shutil
+import tarfile
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator, List, Optional, Sequence as SequenceType, Union
 
 import torch
+
+from torchkeras_api.saving.atomic import atomic_write, path_to_string
+from torchkeras_api.utils.progbar import Progbar, print_msg
 
 
 class Sequence:
@@ -164,3 +179,189 @@ class GeneratorEnqueuer:
         if self._thread is not None:
             self._thread.join(timeout)
         self._thread = None
+
+
+# ---- get_file -------------------------------------------------------------------------------------------------------
+class DownloadError(Exception):
+    """A file could not be fetched from its URL (tf.keras raises a plain `Exception` with the same message start)."""
+
+
+def keras_home() -> str:
+    """The Keras cache root: `$KERAS_HOME` when set, else `~/.keras`."""
+    return os.path.expanduser(os.environ.get("KERAS_HOME") or os.path.join("~", ".keras"))
+
+
+def _writable_root(cache_dir: Optional[str]) -> str:
+    """`cache_dir` (default: the Keras home), created if needed; `/tmp/.keras` when it cannot be written to."""
+    root = os.path.expanduser(path_to_string(cache_dir)) if cache_dir is not None else keras_home()
+    with contextlib.suppress(OSError):
+        os.makedirs(root, exist_ok=True)
+    return root if os.access(root, os.W_OK) else os.path.join("/tmp", ".keras")
+
+
+def _hasher(algorithm: str, file_hash: Optional[str] = None) -> Any:
+    """sha256 for 'sha256' (and 'auto' with a 64-character hash), else md5."""
+    if algorithm == "sha256" or (algorithm == "auto" and file_hash is not None and len(file_hash) == 64):
+        return hashlib.sha256()
+    return hashlib.md5()
+
+
+def _hash_file(fpath: str, algorithm: Any = "sha256", chunk_size: int = 65535) -> str:
+    """The hex digest of the file (`algorithm`: 'sha256', 'md5', 'auto' or a hashlib object)."""
+    hasher = _hasher(algorithm) if isinstance(algorithm, str) else algorithm
+    with open(fpath, "rb") as file:
+        for chunk in iter(lambda: file.read(chunk_size), b""):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def validate_file(fpath: str, file_hash: str, algorithm: str = "auto", chunk_size: int = 65535) -> bool:
+    """Whether the file's sha256 or md5 digest (chosen by `algorithm`, 'auto' by the hash length) is `file_hash`."""
+    return _hash_file(fpath, _hasher(algorithm, file_hash), chunk_size) == str(file_hash)
+
+
+def _manual_download_hint(origin: str, fpath: str, file_hash: Optional[str], algorithm: str) -> str:
+    hint = f"To work offline, download {origin} by other means and save it as '{fpath}'"
+    if file_hash is not None:
+        name = "sha256" if _hasher(algorithm, file_hash).name == "sha256" else "md5"
+        hint += f" (its {name} hash must be {file_hash})"
+    return hint + "."
+
+
+def _stream(origin: str, out_path: str) -> None:
+    """Writes the body of `origin` to `out_path`, with a progress bar."""
+    with urllib.request.urlopen(origin) as response, open(out_path, "wb") as out:
+        length = response.headers.get("Content-Length")
+        progbar = Progbar(int(length) if length and length.isdigit() else None)
+        done = 0
+        for chunk in iter(lambda: response.read(1 << 16), b""):
+            out.write(chunk)
+            done += len(chunk)
+            progbar.update(done)
+    if progbar.target is not None and done < progbar.target:
+        raise DownloadError(f"URL fetch failure on {origin}: the connection closed after {done} of {progbar.target} "
+                            "bytes.")
+
+
+def _download(origin: str, fpath: str, file_hash: Optional[str], algorithm: str) -> None:
+    """Downloads `origin` to a temporary file renamed onto `fpath` once complete and checked against `file_hash`;
+    a failure leaves no file at `fpath`."""
+    print_msg(f"Downloading data from {origin}")
+    hint = _manual_download_hint(origin, fpath, file_hash, algorithm)
+    try:
+        with atomic_write(fpath) as temp:
+            _stream(origin, temp)
+            if file_hash is not None and not validate_file(temp, file_hash, algorithm):
+                raise ValueError(f"Incomplete or corrupted file detected. The {algorithm} file hash does not match "
+                                 f"the provided value of {file_hash}. {hint}")
+    except urllib.error.HTTPError as error:
+        raise DownloadError(f"URL fetch failure on {origin}: {error.code} -- {error.msg}. {hint}") from None
+    except urllib.error.URLError as error:
+        raise DownloadError(f"URL fetch failure on {origin}: {getattr(error.reason, 'errno', None)} -- "
+                            f"{error.reason}. {hint}") from None
+    except DownloadError as error:
+        raise DownloadError(f"{error} {hint}") from None
+    except (OSError, http.client.HTTPException) as error:
+        raise DownloadError(f"URL fetch failure on {origin}: {error}. {hint}") from None
+
+
+def _archive_formats(archive_format: Union[str, SequenceType[str], None]) -> List[str]:
+    if archive_format is None:
+        return []
+    if archive_format == "auto":
+        return ["tar", "zip"]
+    return [archive_format] if isinstance(archive_format, str) else list(archive_format)
+
+
+def _unpack(archive: str, kind: str, folder: str) -> None:
+    """Extracts the tar or zip `archive` into `folder`, refusing members that would land outside it."""
+    if kind == "tar":
+        with tarfile.open(archive) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(folder, filter="data")
+                return
+            root = os.path.realpath(folder)
+            for member in tar.getmembers():
+                dest = os.path.realpath(os.path.join(folder, member.name))
+                if os.path.commonpath([root, dest]) != root or member.issym() or member.islnk():
+                    raise ValueError(f"Refusing to extract '{member.name}' from '{archive}': it points outside the "
+                                     "extraction folder.")
+            tar.extractall(folder)
+    else:
+        with zipfile.ZipFile(archive) as archive_file:
+            archive_file.extractall(folder)
+
+
+def extract_archive(file_path: str, path: str = ".", archive_format: Union[str, SequenceType[str], None] = "auto"
+                    ) -> bool:
+    """Extracts a tar (tar, tar.gz, tar.bz2) or zip archive into `path`; False when the file is none of
+    `archive_format` ('auto' = tar then zip). Members appear in `path` only once the whole archive is extracted."""
+    checks = {"tar": tarfile.is_tarfile, "zip": zipfile.is_zipfile}
+    for kind in _archive_formats(archive_format):
+        if kind not in checks:
+            raise ValueError(f"Unknown archive_format: {kind!r}. Expected 'tar', 'zip', 'auto' or None.")
+        if not checks[kind](file_path):
+            continue
+        os.makedirs(path, exist_ok=True)
+        staging = os.path.join(path, f".extract.{secrets.token_hex(6)}.tmp")
+        try:
+            _unpack(file_path, kind, staging)
+            for name in os.listdir(staging):
+                target = os.path.join(path, name)
+                if os.path.isdir(target) and not os.path.islink(target):
+                    shutil.rmtree(target)
+                elif os.path.lexists(target):
+                    os.unlink(target)
+                os.replace(os.path.join(staging, name), target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return True
+    return False
+
+
+def get_file(fname: Optional[str] = None, origin: Optional[str] = None, untar: bool = False,
+             md5_hash: Optional[str] = None, file_hash: Optional[str] = None, cache_subdir: str = "datasets",
+             hash_algorithm: str = "auto", extract: bool = False,
+             archive_format: Union[str, SequenceType[str], None] = "auto", cache_dir: Optional[str] = None) -> str:
+    """Downloads `origin` to `<cache_dir>/<cache_subdir>/<fname>` unless a file with the right hash is there, and
+    returns its path.
+
+    `cache_dir` defaults to `$KERAS_HOME` or `~/.keras`; `fname` to the URL's file name. `file_hash` (sha256 or
+    md5, `hash_algorithm` 'auto' tells them apart by length) is checked on the cached file (a mismatch means a new
+    download) and on the downloaded one (a mismatch raises ValueError). `untar=True` names the file `fname.tar.gz`,
+    extracts it once and returns the extracted folder's path; `extract=True` extracts tar/zip archives in the cache
+    folder and returns the archive's path.
+    """
+    if origin is None:
+        raise ValueError('Please specify the "origin" argument (URL of the file to download).')
+    if md5_hash is not None and file_hash is None:
+        file_hash, hash_algorithm = md5_hash, "md5"
+    datadir = os.path.join(_writable_root(cache_dir), cache_subdir)
+    os.makedirs(datadir, exist_ok=True)
+    fname = path_to_string(fname) if fname else ""
+    if not fname:
+        fname = os.path.basename(urllib.parse.urlsplit(origin).path)
+        if not fname:
+            raise ValueError(f"Can't parse the file name from the origin provided: '{origin}'. Please specify the "
+                             "`fname` as the input param.")
+    if untar:
+        untar_fpath = os.path.join(datadir, fname[:-len(".tar.gz")] if fname.endswith(".tar.gz") else fname)
+        fpath = untar_fpath + ".tar.gz"
+    else:
+        fpath = os.path.join(datadir, fname)
+
+    download = not os.path.exists(fpath)
+    if not download and file_hash is not None and not validate_file(fpath, file_hash, hash_algorithm):
+        print_msg(f"A local file was found, but it seems to be incomplete or outdated because the {hash_algorithm} "
+                  f"file hash does not match the original value of {file_hash} so we will re-download the data.")
+        download = True
+    if download:
+        _download(origin, fpath, file_hash, hash_algorithm)
+
+    if untar:
+        if not os.path.exists(untar_fpath):
+            extract_archive(fpath, datadir, archive_format="tar")
+        return untar_fpath
+    if extract:
+        extract_archive(fpath, datadir, archive_format)
+    return fpath

@@ -32,3 +32,10 @@ def set_random_seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
+    """`x` divided by its `order`-norm along `axis` (zero norms left as 1), as `tf.keras.utils.normalize`."""
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
