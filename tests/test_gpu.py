@@ -89,3 +89,29 @@ def test_multi_gpu_model_trains():
     x, y = _data()
     parallel.fit(x, y, batch_size=64, epochs=1, verbose=0)
     np.testing.assert_allclose(parallel.predict(x[:8], verbose=0), model.predict(x[:8], verbose=0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("layer_name", ["LSTM", "GRU"])
+@pytest.mark.parametrize("masked", [False, True])
+def test_recurrent_layers_on_cudnn_match_the_cpu(layer_name, masked):
+    """LSTM/GRU on CUDA run torch's fused kernel (cuDNN) and give the CPU's outputs and input gradients."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 12, 8)).astype("float32")
+    lengths = [12, 9, 5, 1] if masked else [12] * 4
+    mask = np.arange(12)[None, :] < np.array(lengths)[:, None]
+    results = []
+    for device in ("cpu", "cuda"):
+        layer = getattr(keras.layers, layer_name)(16, return_sequences=True)
+        layer.build((None, 12, 8))
+        layer.to(device)
+        if results:
+            layer.set_weights(weights)
+        else:
+            weights = layer.get_weights()
+        inputs = torch.tensor(x, device=device, requires_grad=True)
+        outputs = layer(inputs, mask=torch.tensor(mask, device=device) if masked else None)
+        outputs.sum().backward()
+        results.append((outputs.detach().cpu().numpy(), inputs.grad.cpu().numpy()))
+    assert torch.backends.cudnn.is_available()
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-4, atol=1e-5)
