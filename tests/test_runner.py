@@ -72,3 +72,31 @@ def test_tf_script_runs_unchanged(path):
     assert proc.returncode == 0, f"{path.name}\n--- stdout ---\n{proc.stdout[-3000:]}\n--- stderr ---\n" \
                                  f"{proc.stderr[-3000:]}"
     assert f"{path.stem}: ok" in proc.stdout
+
+
+_UNDER_TENSORFLOW = textwrap.dedent("""
+    import runpy, sys, traceback
+    import tensorflow as tf
+    failed = []
+    for path in sys.argv[1:]:
+        tf.keras.backend.clear_session()
+        sys.argv = [path]
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except BaseException:
+            traceback.print_exc()
+            failed.append(path)
+    if failed:
+        sys.exit("failed under TensorFlow: " + ", ".join(failed))
+""")
+
+
+def test_tf_scripts_run_under_real_tensorflow():
+    """The same scripts pass under TensorFlow itself (tf.keras as Keras 2), so what they assert is what TF does."""
+    pytest.importorskip("tensorflow")
+    pytest.importorskip("tf_keras")
+    env = dict(_env(), TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="-1")
+    proc = subprocess.run([sys.executable, "-c", _UNDER_TENSORFLOW] + [str(p) for p in TF_SCRIPTS], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"--- stdout ---\n{proc.stdout[-3000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
+    assert all(f"{p.stem}: ok" in proc.stdout for p in TF_SCRIPTS), proc.stdout[-3000:]
