@@ -100,3 +100,36 @@ def test_tf_scripts_run_under_real_tensorflow():
                           env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"--- stdout ---\n{proc.stdout[-3000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
     assert all(f"{p.stem}: ok" in proc.stdout for p in TF_SCRIPTS), proc.stdout[-3000:]
+
+
+_UNDER_FACADE = textwrap.dedent("""
+    import runpy, sys, traceback
+    import torchkeras_api
+    torchkeras_api.install()
+    import tensorflow as tf
+    failed = []
+    for path in sys.argv[1:]:
+        tf.keras.backend.clear_session()
+        sys.argv = [path]
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except BaseException:
+            traceback.print_exc()
+            failed.append(path)
+    if failed:
+        sys.exit("failed under the tf facade: " + ", ".join(failed))
+""")
+
+
+def test_examples_run_with_tensorflow_imports(tmp_path):
+    """Every Keras example of examples/, its imports rewritten to `tensorflow.keras`, runs under the facade."""
+    from tests.test_examples import KERAS_ONLY
+    rewritten = []
+    for path in KERAS_ONLY:
+        target = tmp_path / path.name
+        target.write_text(path.read_text().replace("torchkeras_api", "tensorflow.keras"))
+        assert "import tensorflow.keras" in target.read_text() or "from tensorflow.keras" in target.read_text()
+        rewritten.append(str(target))
+    proc = subprocess.run([sys.executable, "-c", _UNDER_FACADE] + rewritten, cwd=ROOT, env=_env(),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"--- stdout ---\n{proc.stdout[-3000:]}\n--- stderr ---\n{proc.stderr[-4000:]}"
