@@ -62,7 +62,9 @@ def _apply_mask(y_pred: torch.Tensor, sample_weight: Optional[torch.Tensor]) -> 
 
 
 class LossesContainer:
-    """Computes the weighted total loss of all outputs and tracks `loss` and `<output>_loss` means."""
+    """Computes the weighted total loss of all outputs plus the regularization losses, and tracks `loss` and
+    `<output>_loss` means. Without any loss (`compile(loss=None)`), the total is the regularization and
+    `add_loss` terms alone, and `loss` is the plain mean over batches (as in tf.keras)."""
 
     def __init__(self, losses: Any, loss_weights: Any, output_names: Sequence[str]):
         from torchkeras_api import losses as losses_module
@@ -77,9 +79,6 @@ class LossesContainer:
         multi = len(output_names) > 1
         self.output_metrics = [metrics_module.Mean(name=f"{name}_loss") if multi and loss is not None else None
                                for name, loss in zip(output_names, self._losses)]
-        if all(loss is None for loss in self._losses):
-            raise ValueError("No loss found. You may have forgotten to provide a `loss` argument in the "
-                             "`compile()` method.")
 
     @property
     def metrics(self) -> List[Any]:
@@ -103,10 +102,14 @@ class LossesContainer:
                 tracker.update_state(value, sample_weight=batch)
             weighted = value * weight if weight != 1.0 else value
             total = weighted if total is None else total + weighted
-        if total is None:
-            raise ValueError("No target (`y`) was given for any output that has a loss.")
         if regularization_losses:
-            total = total + torch.stack([r.to(total.dtype) for r in regularization_losses]).sum()
+            extra = torch.stack([r.reshape(()) for r in regularization_losses]).sum()
+            total = extra if total is None else total + extra.to(total.dtype)
+        if total is None:
+            if all(loss is None for loss in self._losses):
+                raise ValueError("No loss found. You may have forgotten to provide a `loss` argument in the "
+                                 "`compile()` method.")
+            raise ValueError("No target (`y`) was given for any output that has a loss.")
         self.loss_metric.update_state(total, sample_weight=batch)
         return total
 
