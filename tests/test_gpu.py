@@ -99,15 +99,15 @@ def test_recurrent_layers_on_cudnn_match_the_cpu(layer_name, masked):
     x = rng.normal(size=(4, 12, 8)).astype("float32")
     lengths = [12, 9, 5, 1] if masked else [12] * 4
     mask = np.arange(12)[None, :] < np.array(lengths)[:, None]
+    weights = None
     results = []
     for device in ("cpu", "cuda"):
         layer = getattr(keras.layers, layer_name)(16, return_sequences=True)
         layer.build((None, 12, 8))
         layer.to(device)
-        if results:
-            layer.set_weights(weights)
-        else:
+        if weights is None:
             weights = layer.get_weights()
+        layer.set_weights(weights)
         inputs = torch.tensor(x, device=device, requires_grad=True)
         outputs = layer(inputs, mask=torch.tensor(mask, device=device) if masked else None)
         outputs.sum().backward()
