@@ -1,5 +1,4 @@
 """compile/fit/evaluate/predict behaviour: results, callbacks, inputs, errors."""
-
 import numpy as np
 import pytest
 import torch
