@@ -1,6 +1,7 @@
 """Recurrent layers: the cells (SimpleRNNCell, GRUCell, LSTMCell, StackedRNNCells), RNN, SimpleRNN, GRU, LSTM."""
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -10,6 +11,7 @@ from torchkeras_api.engine.base_layer import Layer, _call_spec
 from torchkeras_api.engine.input_spec import InputSpec
 from torchkeras_api.layers import rnn_fused
 from torchkeras_api.layers.serialization import deserialize, serialize
+from torchkeras_api.saving import cudnn_weights
 from torchkeras_api.utils import nest
 
 States = List[torch.Tensor]
@@ -707,6 +709,16 @@ class GRU(_CellLayer):
                            reset_after=reset_after, implementation=kwargs.pop("implementation", 2))
         super().__init__((units,), cell_kwargs, dict(kwargs, activity_regularizer=activity_regularizer))
 
+    def _convert_hdf5_weights(self, weights: List[np.ndarray], original_keras_version: Optional[str] = None,
+                              original_backend: Optional[str] = None) -> List[np.ndarray]:
+        """Saved CuDNNGRU weights in this layer's layout (reset_after=True only, as in tf.keras)."""
+        if not cudnn_weights.is_cudnn_gru(weights):
+            return weights
+        if not self.reset_after:
+            raise ValueError(f"the saved weights are CuDNNGRU weights (a bias of shape {weights[2].shape}), which "
+                             f"only GRU(reset_after=True) can use; layer '{self.name}' has reset_after=False")
+        return cudnn_weights.gru_from_cudnn(weights)
+
     def _fused(self, inputs: torch.Tensor, states: States, mask: Optional[torch.Tensor],
                training: Optional[bool]) -> Optional[Tuple[Optional[torch.Tensor], torch.Tensor, States]]:
         cell = self.cell
@@ -744,6 +756,13 @@ class LSTM(_CellLayer):
                            dropout=dropout, recurrent_dropout=recurrent_dropout,
                            implementation=kwargs.pop("implementation", 2))
         super().__init__((units,), cell_kwargs, dict(kwargs, activity_regularizer=activity_regularizer))
+
+    def _convert_hdf5_weights(self, weights: List[np.ndarray], original_keras_version: Optional[str] = None,
+                              original_backend: Optional[str] = None) -> List[np.ndarray]:
+        """Saved CuDNNLSTM weights in this layer's layout."""
+        if cudnn_weights.is_cudnn_lstm(weights):
+            return cudnn_weights.lstm_from_cudnn(weights)
+        return weights
 
     def _fused(self, inputs: torch.Tensor, states: States, mask: Optional[torch.Tensor],
                training: Optional[bool]) -> Optional[Tuple[Optional[torch.Tensor], torch.Tensor, States]]:

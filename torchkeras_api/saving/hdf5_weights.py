@@ -152,19 +152,34 @@ def _is_nested_model(layer: Any) -> bool:
     return isinstance(layer, Model)
 
 
+def _weight_parts(layer: Any) -> Optional[List[Any]]:
+    """The layers whose weights make up `layer`'s saved list (a nested model's layers, Bidirectional's forward
+    and backward layers, a wrapper's layer), or None for a layer that holds its own weights."""
+    from torchkeras_api.layers.wrappers import Bidirectional, Wrapper
+    if _is_nested_model(layer):
+        return list(layer.layers)
+    if isinstance(layer, Bidirectional):
+        return [layer.forward_layer, layer.backward_layer]
+    if isinstance(layer, Wrapper):
+        return [layer.layer]
+    return None
+
+
 def preprocess_weights_for_loading(layer: Any, weights: List[np.ndarray], original_keras_version: Optional[str] = None,
                                    original_backend: Optional[str] = None) -> List[np.ndarray]:
     """Saved values of `layer` converted to what the layer expects today.
 
     A layer class whose saved weights may need converting (old Keras versions, CuDNN recurrent weights, ...)
-    defines `_convert_hdf5_weights(weights, original_keras_version, original_backend)` returning the new list.
-    A nested model's list is split among its layers (trainable parts first, then non-trainable parts, as
-    tf.keras stores them), each converted, and put back together.
+    defines `_convert_hdf5_weights(weights, original_keras_version, original_backend)` returning the new list
+    (raising ValueError for values it cannot use). The list of a nested model or a wrapper is split among its
+    layers (trainable parts first, then non-trainable parts, as tf.keras stores them), each converted, and put
+    back together.
     """
     convert = getattr(layer, "_convert_hdf5_weights", None)
     if convert is not None:
         return list(convert(weights, original_keras_version, original_backend))
-    if not _is_nested_model(layer):
+    parts = _weight_parts(layer)
+    if parts is None:
         return weights
     n_trainable = len(layer.trainable_weights)
     n_non_trainable = len(layer.non_trainable_weights)
@@ -173,7 +188,7 @@ def preprocess_weights_for_loading(layer: Any, weights: List[np.ndarray], origin
     trainable, non_trainable = weights[:n_trainable], weights[n_trainable:]
     new_trainable: List[np.ndarray] = []
     new_non_trainable: List[np.ndarray] = []
-    for sublayer in layer.layers:
+    for sublayer in parts:
         n_t = len(sublayer.trainable_weights)
         n_nt = len(sublayer.non_trainable_weights)
         if not n_t + n_nt:
@@ -184,7 +199,7 @@ def preprocess_weights_for_loading(layer: Any, weights: List[np.ndarray], origin
         new_trainable += part[:n_t]
         new_non_trainable += part[n_t:]
     if trainable or non_trainable:
-        return weights  # the layers do not partition the list (shared weights): leave it as saved
+        return weights  # the layers do not partition the list (shared or own weights): leave it as saved
     return new_trainable + new_non_trainable
 
 
@@ -407,6 +422,16 @@ def _plan_top_level(root: Any, model: Any, reader: _Reader, by_name: bool, skip_
     return pairs
 
 
+def _converted(reader: _Reader, layer: Any, saved_name: str, values: List[np.ndarray], version: str,
+               backend: Optional[str]) -> List[np.ndarray]:
+    """`preprocess_weights_for_loading`, its ValueError naming the layer in the model and in the file."""
+    try:
+        return preprocess_weights_for_loading(layer, values, version, backend)
+    except ValueError as e:
+        raise reader.mismatch(f"Cannot load the weights of layer '{saved_name}' in the save file into layer "
+                              f"'{layer.name}': {e}") from e
+
+
 def load_weights_from_hdf5_group(root: Any, model: Any, filepath: str = "<HDF5 group>") -> List[tuple]:
     """Topological loading plan: (weight, value) pairs matching the file's layers that have weights to the
     model's layers that have weights, in order. Raises (tf.keras's wording, plus the file) on any mismatch;
@@ -429,7 +454,7 @@ def load_weights_from_hdf5_group(root: Any, model: Any, filepath: str = "<HDF5 g
     for k, ((name, group, weight_names), layer) in enumerate(zip(saved, layers)):
         symbolic = legacy_weights(layer)
         values = reader.values(group, weight_names, f"layer '{name}'")
-        values = preprocess_weights_for_loading(layer, values, version, backend)
+        values = _converted(reader, layer, name, values, version, backend)
         if len(values) != len(symbolic):
             raise reader.mismatch(
                 f"Weight count mismatch for layer #{k} (named {layer.name} in the current model, {name} in the save "
@@ -463,7 +488,13 @@ def load_weights_from_hdf5_group_by_name(root: Any, model: Any, skip_mismatch: b
         saved = reader.values(group, reader.strings(group, "weight_names", f"layer '{name}'"), f"layer '{name}'")
         for layer in index[name]:
             symbolic = legacy_weights(layer)
-            values = preprocess_weights_for_loading(layer, saved, version, backend)
+            try:
+                values = _converted(reader, layer, name, saved, version, backend)
+            except ValueError as e:
+                if not skip_mismatch:
+                    raise
+                _logger.warning(f"Skipping loading of weights for layer #{k} (named {layer.name}): {e}")
+                continue
             if len(values) != len(symbolic):
                 if skip_mismatch:
                     _logger.warning(f"Skipping loading of weights for layer #{k} (named {layer.name}) due to mismatch "
