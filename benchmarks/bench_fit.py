@@ -2,7 +2,9 @@
 on the same models and data, alternating the contenders round by round in one process.
 
 Run: python benchmarks/bench_fit.py [--rounds 7] [--steps 100] [--threads 1]
-Prints the median milliseconds per training step of each contender and its ratio to the hand-written loop.
+Prints the median milliseconds per training step of each contender and its ratio to the hand-written loop
+(on CUDA also the peak GPU memory of its first epoch). The compiled contenders compile during an untimed
+first epoch.
 """
 import argparse
 import os
@@ -86,20 +88,32 @@ CASES = [
 ]
 
 
-def _compiled(k, keras_model):
+def _compiled(k, keras_model, **kwargs):
     model = keras_model(k)
-    model.compile(optimizer=k.optimizers.Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy")
+    model.compile(optimizer=k.optimizers.Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy", **kwargs)
     return model
 
 
 class HandLoop:
     """The idiomatic torch loop: data on the device, fused cross-entropy on logits, no per-step sync;
-    `torch.optim.Adam` with its default implementation, or with `fused=True` (the kernel our Adam uses)."""
+    `torch.optim.Adam` with its default implementation, or with `fused=True` (the kernel our Adam uses);
+    with `compiled`, the loss (model and loss function) and the optimizer step under `torch.compile`."""
 
-    def __init__(self, torch_model, x, y, batch, device, fused=None):
+    def __init__(self, torch_model, x, y, batch, device, fused=None, compiled=False, capturable=False):
         self.model = torch_model().to(device)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3, eps=1e-7, fused=fused)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3, eps=1e-7, fused=fused, capturable=capturable)
         self.x, self.y, self.batch = torch.as_tensor(x, device=device), torch.as_tensor(y, device=device), batch
+        self.loss = torch.compile(self._loss) if compiled else self._loss
+        self.update = torch.compile(self.opt.step) if compiled else self.opt.step
+
+    def _loss(self, x, y):
+        return torch.nn.functional.cross_entropy(self.model(x), y)
+
+    def step(self, x, y):
+        loss = self.loss(x, y)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.update()
 
     def fit(self, epochs):
         n = len(self.x)
@@ -107,17 +121,53 @@ class HandLoop:
             perm = torch.randperm(n, device=self.x.device)
             for i in range(0, n, self.batch):
                 idx = perm[i:i + self.batch]
-                loss = torch.nn.functional.cross_entropy(self.model(self.x[idx]), self.y[idx])
-                self.opt.zero_grad(set_to_none=True)
-                loss.backward()
-                self.opt.step()
+                self.step(self.x[idx], self.y[idx])
+
+
+class GraphedHandLoop(HandLoop):
+    """The hand-written step captured once in a CUDA graph and replayed on static input buffers (the floor
+    of per-step overhead); batches of another size run eagerly."""
+
+    def __init__(self, torch_model, x, y, batch, device):
+        super().__init__(torch_model, x, y, batch, device, capturable=True)
+        self.static_x, self.static_y = self.x[:batch].clone(), self.y[:batch].clone()
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                self.step(self.static_x, self.static_y)
+        torch.cuda.current_stream().wait_stream(side)
+        self.opt.zero_grad(set_to_none=True)
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            loss = torch.nn.functional.cross_entropy(self.model(self.static_x), self.static_y)
+            loss.backward()
+            self.opt.step()
+
+    def fit(self, epochs):
+        n = len(self.x)
+        for _ in range(epochs):
+            perm = torch.randperm(n, device=self.x.device)
+            for i in range(0, n, self.batch):
+                idx = perm[i:i + self.batch]
+                if len(idx) != self.batch:
+                    self.opt.zero_grad(set_to_none=True)
+                    self.step(self.x[idx], self.y[idx])
+                    continue
+                self.static_x.copy_(self.x[idx])
+                self.static_y.copy_(self.y[idx])
+                self.graph.replay()
 
 
 def _contenders(case, x, y, batch, device):
     keras_model, torch_model, _ = case
     out = {"torch hand loop": HandLoop(torch_model, x, y, batch, device).fit,
            "  with fused Adam": HandLoop(torch_model, x, y, batch, device, fused=True).fit,
-           "torchkeras_api fit": _fit_fn(_compiled(tka, keras_model), x, y, batch)}
+           "  torch.compile": HandLoop(torch_model, x, y, batch, device, compiled=True).fit,
+           "torchkeras_api fit": _fit_fn(_compiled(tka, keras_model), x, y, batch),
+           "  fit (jit_compile)": _fit_fn(_compiled(tka, keras_model, jit_compile=True), x, y, batch)}
+    if device.type == "cuda":
+        out["  CUDA graph (floor)"] = GraphedHandLoop(torch_model, x, y, batch, device).fit
     try:
         import keras
         if keras.__version__.startswith("3") and keras.backend.backend() == "torch":
@@ -161,8 +211,13 @@ def main() -> None:
         x = rng.randn(batch * steps, *case[2]).astype("float32")
         y = rng.randint(0, classes, len(x)).astype("int64")
         contenders = _contenders(case, x, y, batch, device)
-        for fit in contenders.values():
+        peaks = {}
+        for name, fit in contenders.items():
+            if device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(device)
             fit(1)
+            if device.type == "cuda":
+                peaks[name] = f"   {torch.cuda.max_memory_allocated(device) / 2 ** 20:8.1f} MiB peak"
         times = {name: [] for name in contenders}
         for _ in range(args.rounds):
             for name, fit in contenders.items():
@@ -173,7 +228,7 @@ def main() -> None:
         print(f"\n{title}")
         for name, values in times.items():
             med = statistics.median(values)
-            print(f"  {name:22s} {med:8.3f} ms/step   x{med / base:5.2f}")
+            print(f"  {name:22s} {med:8.3f} ms/step   x{med / base:5.2f}{peaks.get(name, '')}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
 """fit/evaluate/predict against tf.keras: same model, same initial weights, same data, shuffle=False."""
+import os
+
 import numpy as np
 import pytest
 
@@ -110,3 +112,24 @@ def test_evaluate_is_mean_over_batches(tfk):
     assert set(got) == set(want)
     for key in want:
         assert got[key] == pytest.approx(want[key], rel=1e-5)
+
+
+_SLOW = pytest.mark.skipif(not os.environ.get("TKA_SLOW_TESTS"), reason="slow torch.compile test: set TKA_SLOW_TESTS=1")
+
+
+@pytest.mark.parametrize("opt", ["adam", pytest.param("sgd", marks=_SLOW), pytest.param("rmsprop", marks=_SLOW)])
+def test_jit_compiled_fit_history_matches(tfk, opt):
+    x, y = _data(3, n=88)
+    sw = np.random.RandomState(4).rand(len(x)).astype("float32")
+    ours, theirs = _mlp(keras), _mlp(tfk)
+    ours.set_weights(theirs.get_weights())
+    for model, k, jit in ((ours, keras, True), (theirs, tfk, None)):
+        model.compile(optimizer=_optimizer(k, opt), loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      weighted_metrics=["accuracy"], jit_compile=jit)
+    h_ours = ours.fit(x, y, sample_weight=sw, batch_size=16, epochs=2, shuffle=False, verbose=0,
+                      validation_split=0.25)
+    h_theirs = theirs.fit(x, y, sample_weight=sw, batch_size=16, epochs=2, shuffle=False, verbose=0,
+                          validation_split=0.25)
+    _assert_history_close(h_ours, h_theirs)
+    np.testing.assert_allclose(ours.predict(x, batch_size=16, verbose=0), theirs.predict(x, batch_size=16, verbose=0),
+                               rtol=1e-4, atol=1e-6)

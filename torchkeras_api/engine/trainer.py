@@ -52,15 +52,13 @@ class Trainer:
         remember_compile_args(self, loss, metrics, weighted_metrics, loss_weights)
         names = self._output_names_for_training()
         self._train_output_names = names
-        self.compiled_loss = LossesContainer(loss, loss_weights, names) if loss is not None else None
+        self.compiled_loss = LossesContainer(loss, loss_weights, names)
         self.compiled_metrics = MetricsContainer(metrics, weighted_metrics, names,
-                                                 self.compiled_loss.loss_functions() if self.compiled_loss
-                                                 else [None] * len(names))
+                                                 self.compiled_loss.loss_functions())
         self._run_eagerly = run_eagerly
         self._steps_per_execution = int(steps_per_execution or 1)
         self._jit_compile = jit_compile
         self._is_compiled = True
-        self.__dict__.pop("_compiled_forward", None)
         self._train_fn = None
         self._test_fn = None
         self._predict_fn = None
@@ -105,7 +103,7 @@ class Trainer:
     @property
     def losses(self) -> List[torch.Tensor]:
         layers = self.__dict__.get("_step_layers")
-        return self._collect_losses(layers) if layers is not None else super().losses
+        return self._collect_losses(layers if layers is not None else self._flatten_layers())
 
     @property
     def metrics_names(self) -> List[str]:
@@ -189,15 +187,17 @@ class Trainer:
         return self._forward(x, training=False)
 
     def _forward(self, x: Any, training: bool) -> Any:
-        """The model on a batch; with `compile(jit_compile=True)`, through `torch.compile`d forward passes."""
-        if not getattr(self, "_jit_compile", False):
-            if self._keras_replicas is not None:
-                return self._keras_replicas(x, training)
-            return self._eager_call((x,), {"training": training})
-        compiled = self.__dict__.setdefault("_compiled_forward", {})
-        if training not in compiled:
-            compiled[training] = torch.compile(lambda inputs: self._eager_call((inputs,), {"training": training}))
-        return compiled[training](x)
+        """The model on a batch (over the replicas of a distribution strategy)."""
+        if self._keras_replicas is not None:
+            return self._keras_replicas(x, training)
+        return self._eager_call((x,), {"training": training})
+
+    def _step_function(self, kind: str) -> Callable[[Any], Any]:
+        """The 'train'/'test'/'predict' step: compiled with `jit_compile=True`, else the eager method."""
+        if getattr(self, "_jit_compile", None):
+            from torchkeras_api.engine.compiled_step import make_step
+            return make_step(self, kind)
+        return getattr(self, f"{kind}_step")
 
     def _trainable_cache(self) -> List[Any]:
         cache = self.__dict__.get("_trainable_vars")
@@ -230,7 +230,7 @@ class Trainer:
         if getattr(self, "_train_fn", None) is None or force:
             self.__dict__.pop("_trainable_vars", None)
             self.train(True)
-            self._train_fn = self._step_runner(self.train_step, grad=True)
+            self._train_fn = self._step_runner(self._step_function("train"), grad=True)
         return self._train_fn
 
     def _cache_step_layers(self, cache: bool) -> None:
@@ -243,12 +243,12 @@ class Trainer:
 
     def make_test_function(self, force: bool = False) -> Callable[[Any], Any]:
         if getattr(self, "_test_fn", None) is None or force:
-            self._test_fn = self._step_runner(self.test_step, grad=False)
+            self._test_fn = self._step_runner(self._step_function("test"), grad=False)
         return self._test_fn
 
     def make_predict_function(self, force: bool = False) -> Callable[[Any], Any]:
         if getattr(self, "_predict_fn", None) is None or force:
-            self._predict_fn = self._step_runner(self.predict_step, grad=False, collect=True)
+            self._predict_fn = self._step_runner(self._step_function("predict"), grad=False, collect=True)
         return self._predict_fn
 
     # ---- loops -----------------------------------------------------------------------------

@@ -38,7 +38,7 @@ class Adam(Optimizer):
     def _update(self, params: List[torch.Tensor], grads: List[torch.Tensor], slots: Dict[str, list],
                 lr: torch.Tensor) -> None:
         m, v = slots["m"], slots["v"]
-        if not (self.amsgrad or self.adaptive_epsilon) and params[0].dtype in _FUSED_DTYPES:
+        if not (self.amsgrad or self.adaptive_epsilon or _in_graph(params[0])) and params[0].dtype in _FUSED_DTYPES:
             self._fused_update(params, grads, m, v, lr)
             return
         torch._foreach_lerp_(m, grads, 1 - self.beta_1)
@@ -86,6 +86,12 @@ class Adam(Optimizer):
         if self.adaptive_epsilon:
             config["adaptive_epsilon"] = True
         return config
+
+
+def _in_graph(param: torch.Tensor) -> bool:
+    """Whether the update is being traced by torch.compile or captured in a CUDA graph, where the fused
+    kernel's host-side step count would be frozen."""
+    return torch.compiler.is_compiling() or (param.is_cuda and torch.cuda.is_current_stream_capturing())
 
 
 def _bias_corrections(beta_1: float, beta_2: float, t: int, dtype: torch.dtype) -> tuple:

@@ -202,6 +202,11 @@ class Optimizer:
             self._host_version = self._iterations._version
         return self._host_count
 
+    def host_step_stale(self) -> None:
+        """Marks the host's copy of `iterations` stale after updates that ran without it (compiled or
+        replayed steps); the next step that needs it reads it from the device once."""
+        self._host_version = None
+
     def _step_learning_rate(self) -> torch.Tensor:
         """The learning rate for the step about to run, as a device tensor."""
         if isinstance(self._learning_rate, schedules.LearningRateSchedule):
@@ -382,7 +387,25 @@ class Optimizer:
 
     def _apply(self, params: List[torch.Tensor], grads: List[torch.Tensor],
                variables: Sequence[torch.Tensor]) -> None:
-        groups = self._plan(params, variables)
+        count = self._host_iterations() + 1
+        self._apply_groups(self._plan(params, variables), params, grads)
+        self._host_count, self._host_version = count, self._iterations._version
+
+    def prepare_compiled_update(self, variables: Sequence[torch.Tensor]) -> Callable[[List[torch.Tensor]], None]:
+        """An update of `variables` from a list of their gradients that reads nothing from the host (the
+        bias corrections and schedules from the device step counter), for use under `torch.compile` or
+        in a CUDA graph. Builds the state of the variables first."""
+        params = list(variables)
+        groups = self._plan(params, params)
+
+        def update(grads: List[torch.Tensor]) -> None:
+            with torch.no_grad():
+                self._apply_groups(groups, params, grads)
+
+        return update
+
+    def _apply_groups(self, groups: List[_Group], params: List[torch.Tensor], grads: List[torch.Tensor]) -> None:
+        """Clip, decay, update, moving average, `iterations += 1` and constraints, all as device ops."""
         grads = self._clip(grads)
         rate = self._step_learning_rate()
         self._begin_step()
@@ -395,9 +418,7 @@ class Optimizer:
             self._update(group.params, group_grads, group.slots, group_rate)
             if self.use_ema:
                 self._update_average(group)
-        count = self._host_iterations() + 1
         self._iterations.add_(1)
-        self._host_count, self._host_version = count, self._iterations._version
         _apply_constraints(params)
 
     def _begin_step(self) -> None:
