@@ -36,6 +36,7 @@ from torchkeras_api.layers.regularization import (AlphaDropout, GaussianDropout,
                                                   SpatialDropout2D, SpatialDropout3D)
 from torchkeras_api.layers.torch_module import TorchModuleWrapper
 from torchkeras_api.layers.preprocessing.categorical import CategoryEncoding, IntegerLookup, StringLookup
+from torchkeras_api.layers.preprocessing.discretization import Discretization
 from torchkeras_api.layers.preprocessing.hashing import Hashing
 from torchkeras_api.layers.preprocessing.text_vectorization import TextVectorization
 from torchkeras_api.layers.preprocessing.image import (CenterCrop, RandomBrightness, RandomContrast, RandomCrop,

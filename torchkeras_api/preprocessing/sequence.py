@@ -1,13 +1,15 @@
-"""tf.keras.preprocessing.sequence: padding sequences and batches of timeseries windows."""
+"""tf.keras.preprocessing.sequence: padding sequences, batches of timeseries windows and word2vec skip-gram
+pairs."""
 import json
-from typing import Any, Dict, Optional, Tuple
+import random
+from typing import Any, Dict, List, Optional, Sequence as SequenceType, Tuple
 
 import numpy as np
 
 from torchkeras_api.utils.data_utils import Sequence
 from torchkeras_api.utils.sequence_utils import pad_sequences
 
-__all__ = ["TimeseriesGenerator", "pad_sequences"]
+__all__ = ["TimeseriesGenerator", "make_sampling_table", "pad_sequences", "skipgrams"]
 
 
 def _json_text(values: Any, what: str) -> str:
@@ -66,3 +68,49 @@ class TimeseriesGenerator(Sequence):
     def to_json(self, **kwargs: Any) -> str:
         """The generator's config as a JSON string."""
         return json.dumps({"class_name": type(self).__name__, "config": self.get_config()}, **kwargs)
+
+
+def make_sampling_table(size: int, sampling_factor: float = 1e-5) -> np.ndarray:
+    """word2vec's probability of keeping the word of each rank `0..size-1` (rank 0 as rank 1), the word
+    frequencies approximated by Zipf's law: `min(1, sqrt(f))` with `f = sampling_factor * (rank * (log(rank) +
+    gamma) + 1/2 - 1/(12 rank))`, gamma 0.577."""
+    rank = np.arange(size)
+    rank[0] = 1
+    inverse_frequency = rank * (np.log(rank) + 0.577) + 0.5 - 1.0 / (12.0 * rank)
+    scaled = sampling_factor * inverse_frequency
+    return np.minimum(1.0, scaled / np.sqrt(scaled))
+
+
+def skipgrams(sequence: SequenceType[int], vocabulary_size: int, window_size: int = 4,
+              negative_samples: float = 1.0, shuffle: bool = True, categorical: bool = False,
+              sampling_table: Optional[SequenceType[float]] = None,
+              seed: Optional[int] = None) -> Tuple[List[List[int]], List[Any]]:
+    """word2vec training pairs from a sequence of word indices (0 is skipped): `[word, context]` pairs of words
+    at most `window_size` apart labelled 1, then `negative_samples` times as many `[word, random index]` pairs
+    labelled 0 (`[0, 1]` / `[1, 0]` with `categorical`). A word of index `i` is kept with probability
+    `sampling_table[i]`. Draws from Python's `random` module; `seed` seeds only the final shuffle."""
+    couples: List[List[int]] = []
+    labels: List[Any] = []
+    for i, word in enumerate(sequence):
+        if not word:
+            continue
+        if sampling_table is not None and sampling_table[word] < random.random():
+            continue
+        for j in range(max(0, i - window_size), min(len(sequence), i + window_size + 1)):
+            if j != i and sequence[j]:
+                couples.append([word, sequence[j]])
+                labels.append([0, 1] if categorical else 1)
+    if negative_samples > 0:
+        count = int(len(labels) * negative_samples)
+        words = [couple[0] for couple in couples]
+        random.shuffle(words)
+        couples += [[words[k % len(words)], random.randint(1, int(vocabulary_size - 1))] for k in range(count)]
+        labels += [[1, 0] if categorical else 0] * count
+    if shuffle:
+        if seed is None:
+            seed = random.randint(0, int(10e6))
+        random.seed(seed)
+        random.shuffle(couples)
+        random.seed(seed)
+        random.shuffle(labels)
+    return couples, labels

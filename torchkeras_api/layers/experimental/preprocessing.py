@@ -1,6 +1,7 @@
 """tf.keras.layers.experimental.preprocessing: the TF 2.3-2.5 home of the preprocessing layers."""
 from torchkeras_api.layers.preprocessing.base import PreprocessingLayer
 from torchkeras_api.layers.preprocessing.categorical import CategoryEncoding, IntegerLookup, StringLookup
+from torchkeras_api.layers.preprocessing.discretization import Discretization
 from torchkeras_api.layers.preprocessing.hashing import Hashing
 from torchkeras_api.layers.preprocessing.image import (CenterCrop, RandomContrast, RandomCrop, RandomFlip, RandomHeight,
                                                        RandomRotation, RandomTranslation, RandomWidth, RandomZoom,
@@ -8,6 +9,6 @@ from torchkeras_api.layers.preprocessing.image import (CenterCrop, RandomContras
 from torchkeras_api.layers.preprocessing.normalization import Normalization
 from torchkeras_api.layers.preprocessing.text_vectorization import TextVectorization
 
-__all__ = ["CategoryEncoding", "CenterCrop", "Hashing", "IntegerLookup", "Normalization", "PreprocessingLayer",
+__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup", "Normalization", "PreprocessingLayer",
            "RandomContrast", "RandomCrop", "RandomFlip", "RandomHeight", "RandomRotation", "RandomTranslation",
            "RandomWidth", "RandomZoom", "Rescaling", "Resizing", "StringLookup", "TextVectorization"]
