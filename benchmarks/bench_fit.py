@@ -103,7 +103,7 @@ class HandLoop:
         self.model = torch_model().to(device)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3, eps=1e-7, fused=fused, capturable=capturable)
         self.x, self.y, self.batch = torch.as_tensor(x, device=device), torch.as_tensor(y, device=device), batch
-        self.loss = torch.compile(self._loss) if compiled else self._loss
+        self.loss = torch.compile(self._loss, dynamic=False) if compiled else self._loss
         self.update = torch.compile(self.opt.step) if compiled else self.opt.step
 
     def _loss(self, x, y):
