@@ -2,9 +2,10 @@
 
 A step is compiled for the batch signature (shapes, dtypes, devices) of the batches after the first one,
 which runs eagerly and builds the layers, metrics and optimizer state. Batches of another signature (the
-last partial batch) run eagerly. On the CPU the forward pass, losses and metric updates form one
-`torch.compile`d graph with its compiled backward, and the optimizer update a second one; on CUDA the
-whole step is then captured in a CUDA graph (see `cuda_graph_step`). A step that cannot be compiled
+last partial batch) run eagerly. The forward pass, losses and metric updates form one `torch.compile`d graph
+with its compiled backward, and the optimizer update a second one (on the CPU, an optimizer with a fused
+kernel runs that kernel instead, which is faster); on CUDA the whole step is then captured in a CUDA graph
+(see `cuda_graph_step`). A step that cannot be compiled
 runs eagerly from then on, after a one-time warning naming the reason.
 """
 import logging
@@ -124,7 +125,9 @@ class TrainStep(_StaticStep):
             model.optimizer.step(variables)
 
         compiled_loss = _Fallback(graph_compile(forward_loss, model), forward_loss, "the forward pass and loss")
-        compiled_update = _Fallback(graph_compile(update, model), eager_update, "the optimizer update")
+        on_cuda = bool(params) and params[0].is_cuda
+        compiled_update = _Fallback(graph_compile(update, model), eager_update, "the optimizer update") \
+            if on_cuda or not model.optimizer.has_fused_kernel(params) else None
 
         def step(data: Any) -> Dict[str, Any]:
             if compiled_loss.failed:
@@ -135,14 +138,15 @@ class TrainStep(_StaticStep):
                 var.grad = None
             loss.backward()
             grads = [var.grad for var in params]
-            if any(grad is None for grad in grads) or len(params) != sum(v.grad is not None for v in variables):
+            if compiled_update is None or any(grad is None for grad in grads) or \
+                    len(params) != sum(v.grad is not None for v in variables):
                 model.optimizer.step(variables)
             else:
                 compiled_update(grads)
                 model.optimizer.host_step_stale()
             return {} if model.__dict__.get("_skip_step_logs") else model._metric_results()
 
-        if torch.cuda.is_available() and params and params[0].is_cuda:
+        if on_cuda:
             from torchkeras_api.engine.cuda_graph_step import capture_train_step
             captured = capture_train_step(model, step, data,
                                           lambda: not (compiled_loss.failed or compiled_update.failed))

@@ -1,6 +1,6 @@
 """Adam and AdamW, as tf.keras.optimizers.Adam / AdamW."""
 import math
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -35,10 +35,13 @@ class Adam(Optimizer):
         if self.amsgrad:
             self._add_slots(var_list, "vhat")
 
+    def has_fused_kernel(self, variables: Sequence[torch.Tensor]) -> bool:
+        return not (self.amsgrad or self.adaptive_epsilon) and all(v.dtype in _FUSED_DTYPES for v in variables)
+
     def _update(self, params: List[torch.Tensor], grads: List[torch.Tensor], slots: Dict[str, list],
                 lr: torch.Tensor) -> None:
         m, v = slots["m"], slots["v"]
-        if not (self.amsgrad or self.adaptive_epsilon or _in_graph(params[0])) and params[0].dtype in _FUSED_DTYPES:
+        if not _in_graph(params[0]) and self.has_fused_kernel(params):
             self._fused_update(params, grads, m, v, lr)
             return
         torch._foreach_lerp_(m, grads, 1 - self.beta_1)

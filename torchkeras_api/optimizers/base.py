@@ -202,6 +202,11 @@ class Optimizer:
             self._host_version = self._iterations._version
         return self._host_count
 
+    def has_fused_kernel(self, variables: Sequence[torch.Tensor]) -> bool:
+        """Whether `step(variables)` runs one fused kernel that reads the step count from the host (outside a
+        CUDA graph, faster than a compiled update)."""
+        return False
+
     def host_step_stale(self) -> None:
         """Marks the host's copy of `iterations` stale after updates that ran without it (compiled or
         replayed steps); the next step that needs it reads it from the device once."""
