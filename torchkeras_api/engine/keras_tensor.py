@@ -197,11 +197,14 @@ def op_node(fn: Callable, tf_name: str, args: tuple, kwargs: dict, slicing: bool
     return layer_cls(fn, tf_name)(*args, **kwargs)
 
 
-def keras_op(tf_name: str) -> Callable[[Callable], Callable]:
-    """Decorator: called on KerasTensors, the function becomes one graph node named like tf.keras's."""
+def keras_op(tf_name: str, replace: bool = True) -> Callable[[Callable], Callable]:
+    """Decorator: called on KerasTensors, the function becomes one graph node named like tf.keras's. The
+    function becomes the op's implementation (used when a saved graph is rebuilt) unless one is registered
+    already and `replace` is False."""
 
     def decorator(fn: Callable) -> Callable:
-        register_tf_op(tf_name, fn)
+        if replace or tf_name.replace("tf.", "", 1) not in TF_OPS:
+            register_tf_op(tf_name, fn)
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:

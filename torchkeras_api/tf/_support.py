@@ -1,5 +1,4 @@
 """Shared helpers of the tf facade: the 'not supported' error, graph nodes for KerasTensors, conversion."""
-import functools
 import importlib
 from typing import Any, Callable, Mapping, Optional
 
@@ -8,7 +7,7 @@ import torch
 
 from torchkeras_api.backend import _to_tensor
 from torchkeras_api.engine.base_layer import to_torch_dtype
-from torchkeras_api.engine.keras_tensor import TF_OPS, has_keras_tensor, is_string_dtype, op_node, register_tf_op
+from torchkeras_api.engine.keras_tensor import is_string_dtype, keras_op
 
 HINT = 'not supported by torchkeras_api (see README, "The tf facade")'
 
@@ -43,21 +42,9 @@ def module_getattr(module: str, lazy: Optional[Mapping[str, str]] = None,
 
 
 def tf_op(tf_name: str) -> Callable[[Callable], Callable]:
-    """Decorator: on KerasTensors the function becomes one graph node named `tf_name`."""
-
-    def decorator(fn: Callable) -> Callable:
-        if tf_name.replace("tf.", "", 1) not in TF_OPS:
-            register_tf_op(tf_name, fn)
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if has_keras_tensor(args, kwargs):
-                return op_node(fn, tf_name, args, kwargs)
-            return fn(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
+    """Decorator: on KerasTensors the function becomes one graph node named `tf_name` (an implementation
+    registered already, e.g. by the backend, is kept)."""
+    return keras_op(tf_name, replace=False)
 
 
 def torch_dtype(dtype: Any) -> Optional[torch.dtype]:
