@@ -10,6 +10,7 @@ from torchkeras_api import callbacks  # noqa: E402,F401
 from torchkeras_api import optimizers  # noqa: E402,F401
 from torchkeras_api import metrics  # noqa: E402,F401
 from torchkeras_api import data  # noqa: E402,F401
+from torchkeras_api import experimental  # noqa: E402,F401
 from torchkeras_api import datasets  # noqa: E402,F401
 from torchkeras_api import preprocessing  # noqa: E402,F401
 from torchkeras_api import config  # noqa: E402,F401

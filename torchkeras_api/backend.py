@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from torchkeras_api.backend_ctc import ctc_batch_cost, ctc_decode  # noqa: F401
 from torchkeras_api.backend_config import (epsilon, floatx, image_data_format, set_epsilon, set_floatx,
                                            set_image_data_format)
 from torchkeras_api.engine import call_context, naming
@@ -264,11 +265,16 @@ def learning_phase_scope(value: int) -> Iterator[None]:
 
 
 class Session:
-    """Stands in for a TF1 `tf.Session`: `run` evaluates tensors to numpy."""
+    """Stands in for a TF1 `tf.Session`: `run` evaluates tensors to numpy; fetches that are symbolic
+    tensors of a Keras graph run that graph on the values `feed_dict` gives its `Input`s."""
 
     graph = None
 
     def run(self, fetches: Any, feed_dict: Optional[dict] = None) -> Any:
+        if fetches is None:
+            return None
+        if builtins.any(isinstance(f, KerasTensor) for f in nest.flatten(fetches)):
+            return _run_keras_graph(fetches, feed_dict or {})
         return nest.map_structure(get_value, fetches)
 
     def close(self) -> None:
@@ -279,6 +285,33 @@ class Session:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _run_keras_graph(fetches: Any, feed_dict: dict) -> Any:
+    """The symbolic `fetches` computed from the Keras `Input` tensors that key `feed_dict`, as numpy."""
+    from torchkeras_api.engine.functional import Functional
+    inputs = list(feed_dict)
+    if not builtins.all(isinstance(k, KerasTensor) for k in inputs):
+        raise TypeError("Session.run: the keys of `feed_dict` must be `keras.Input` tensors (there are no graph "
+                        f"placeholders under torchkeras_api). Received keys: {inputs}")
+    flat = nest.flatten(fetches)
+    wanted = [f for f in flat if isinstance(f, KerasTensor) and not builtins.any(f is k for k in inputs)]
+    if not wanted:
+        computed = []
+    else:
+        model = Functional(inputs, wanted)
+        with torch.no_grad():
+            fed = [np.asarray(feed_dict[k]) for k in inputs]
+            computed = nest.flatten(model(fed if len(fed) > 1 else fed[0]))
+    results = iter(computed)
+
+    def value(fetch: Any) -> Any:
+        fed = next((feed_dict[k] for k in inputs if k is fetch), None)
+        if fed is not None:
+            return np.asarray(fed)
+        return get_value(next(results) if isinstance(fetch, KerasTensor) else fetch)
+
+    return nest.pack_sequence_as(fetches, [value(f) for f in flat])
 
 
 def get_session(op_input_list: Sequence[Any] = ()) -> Any:

@@ -12,7 +12,8 @@ from torchkeras_api.tf._support import module_getattr as _module_getattr
 from torchkeras_api.tf.array_ops import (argsort, boolean_mask, broadcast_to, concat, expand_dims, gather, gather_nd,
                                          meshgrid, one_hot, pad, repeat, reshape, reverse, sequence_mask, slice,
                                          sort, split, squeeze, stack, tile, transpose, unique, unstack, where)
-from torchkeras_api.tf.compat.v1 import ConfigProto, GPUOptions, Session
+from torchkeras_api.tf.compat.v1 import (ConfigProto, GPUOptions, Session, enable_eager_execution, get_variable,
+                                        global_variables_initializer)
 from torchkeras_api.tf.context import device, executing_eagerly, get_logger
 from torchkeras_api.tf.context import print_ as print  # noqa: A001 - the TF name
 from torchkeras_api.tf.dtypes import (DType, as_dtype, bfloat16, bool, complex64, complex128, double, float16,

@@ -1,18 +1,22 @@
-"""tf.compat.v1: the TF1 leftovers scripts still call. Configuration calls are harmless no-ops; graph-mode
-building blocks (placeholder, graphs, feeds) are not supported. Other names fall back to the facade."""
+"""tf.compat.v1: the TF1 leftovers scripts still call. Configuration calls are harmless no-ops; `Session.run`
+evaluates tensors, and Keras symbolic tensors with a `feed_dict` keyed by `keras.Input`s; graph-mode
+placeholders and variable scopes are not supported. Other names fall back to the facade."""
 import logging as _logging
 import sys
 import types
 import warnings
 from typing import Any, Dict, Optional
 
+import torch
+
 from torchkeras_api import backend as K
 from torchkeras_api.tf._support import HINT, module_getattr
 from torchkeras_api.tf.random import set_seed as set_random_seed
 
 __all__ = ["ConfigProto", "GPUOptions", "InteractiveSession", "Session", "disable_eager_execution",
-           "disable_v2_behavior", "enable_eager_execution", "enable_v2_behavior", "global_variables_initializer",
-           "local_variables_initializer", "logging", "placeholder", "reset_default_graph", "set_random_seed"]
+           "disable_v2_behavior", "enable_eager_execution", "enable_v2_behavior", "get_variable",
+           "global_variables_initializer", "local_variables_initializer", "logging", "placeholder",
+           "reset_default_graph", "set_random_seed"]
 
 
 class GPUOptions:
@@ -43,7 +47,8 @@ class ConfigProto:
 
 
 class Session(K.Session):
-    """A TF1 session: `run` evaluates already computed tensors to numpy; `config` is accepted."""
+    """A TF1 session: `run` evaluates tensors (and Keras graphs fed through `feed_dict`) to numpy; `config`
+    is accepted."""
 
     def __init__(self, target: str = "", graph: Any = None, config: Optional[ConfigProto] = None):
         self.config = config
@@ -63,6 +68,29 @@ enable_eager_execution = enable_v2_behavior = enable_resource_variables = _no_op
 global_variables_initializer = local_variables_initializer = tables_initializer = _no_op
 
 
+_VARIABLES: Dict[str, Any] = {}
+
+
+def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: Any = None, regularizer: Any = None,
+                 trainable: Optional[bool] = None, **kwargs: Any) -> Any:
+    """A new named Variable (TF1 style); the name must be new, as without `reuse` in TF1 (variable scopes and
+    reuse are not supported). `initializer` is an initializer, a value, or glorot_uniform by default."""
+    from torchkeras_api import initializers
+    from torchkeras_api.engine.base_layer import to_torch_dtype
+    from torchkeras_api.engine.variables import Variable
+    if name in _VARIABLES:
+        raise ValueError(f"Variable {name} already exists, disallowed. Variable scopes and reuse are not supported "
+                         "by torchkeras_api: keep the first Variable, or create variables in Keras layers.")
+    torch_dtype = to_torch_dtype(dtype or "float32")
+    if initializer is None or isinstance(initializer, (str, dict)) or callable(initializer):
+        value = initializers.get(initializer or "glorot_uniform")(tuple(shape or ()), dtype=torch_dtype)
+    else:
+        value = torch.as_tensor(initializer, dtype=torch_dtype)
+    variable = Variable(value, trainable=trainable is not False, name=f"{name}:0")
+    _VARIABLES[name] = variable
+    return variable
+
+
 def disable_eager_execution() -> None:
     """Ignored, with a warning: torchkeras_api always runs eagerly."""
     warnings.warn("tf.compat.v1.disable_eager_execution() is ignored: torchkeras_api always runs eagerly.",
@@ -76,8 +104,10 @@ def disable_v2_behavior() -> None:
 
 
 def reset_default_graph() -> None:
-    """Resets Keras' global state (layer names), as `tf.keras.backend.clear_session`."""
+    """Resets Keras' global state (layer names), as `tf.keras.backend.clear_session`, and forgets the names of
+    `get_variable`'s variables."""
     K.clear_session()
+    _VARIABLES.clear()
 
 
 def placeholder(dtype: Any, shape: Any = None, name: Optional[str] = None) -> Any:
