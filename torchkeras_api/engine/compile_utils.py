@@ -1,5 +1,5 @@
 """The losses and metrics given to `compile`, mapped onto the model's outputs as tf.keras maps them."""
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -61,6 +61,33 @@ def _apply_mask(y_pred: torch.Tensor, sample_weight: Optional[torch.Tensor]) -> 
     return sample_weight * mask
 
 
+def _entries(structure: Any, names: List[str], what: str) -> List[Any]:
+    """One entry per output: from None, a dict by output name, or a list/tuple with one per output."""
+    if structure is None:
+        return [None] * len(names)
+    if isinstance(structure, dict):
+        return [structure.get(name) for name in names]
+    if isinstance(structure, (list, tuple)):
+        if len(structure) != len(names):
+            raise ValueError(f"The model has {len(names)} output(s), but the {what} have {len(structure)} "
+                             f"entries: expected one per output {names}.")
+        return list(structure)
+    return [structure]
+
+
+def per_output(y: Any, sample_weight: Any, names: List[str]) -> Tuple[List[Any], List[Any]]:
+    """Targets and sample weights as lists with one entry per output."""
+    if len(names) == 1 and not isinstance(y, (dict, list, tuple)) and \
+            not isinstance(sample_weight, (dict, list, tuple)):
+        return [y], [sample_weight]
+    return _entries(y, names, "targets"), _entries(sample_weight, names, "sample weights")
+
+
+def flat_predictions(y_pred: Any) -> List[Any]:
+    """The model's outputs as a flat list."""
+    return [y_pred] if isinstance(y_pred, torch.Tensor) else nest.flatten(y_pred)
+
+
 class LossesContainer:
     """Computes the weighted total loss of all outputs plus the regularization losses, and tracks `loss` and
     `<output>_loss` means. Without any loss (`compile(loss=None)`), the total is the regularization and
@@ -87,8 +114,12 @@ class LossesContainer:
     def loss_functions(self) -> List[Any]:
         return self._losses
 
-    def __call__(self, y_true: List[Any], y_pred: List[Any], sample_weight: List[Any],
-                 regularization_losses: Sequence[torch.Tensor] = ()) -> torch.Tensor:
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None,
+                 regularization_losses: Optional[Sequence[torch.Tensor]] = None) -> torch.Tensor:
+        """The total loss of a batch: targets, predictions and sample weights as the model's outputs are
+        structured (one of each for one output; lists, or dicts by output name, for several)."""
+        y_true, sample_weight = per_output(y_true, sample_weight, self._output_names)
+        y_pred = flat_predictions(y_pred)
         total = None
         batch = None
         for loss, weight, yt, yp, sw, tracker in zip(self._losses, self._weights, y_true, y_pred, sample_weight,
@@ -172,7 +203,10 @@ class MetricsContainer:
                                      for i in range(len(self._output_names))]
         self._built = True
 
-    def update_state(self, y_true: List[Any], y_pred: List[Any], sample_weight: List[Any]) -> None:
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """Updates every output's metrics; arguments structured as for `LossesContainer`."""
+        y_true, sample_weight = per_output(y_true, sample_weight, self._output_names)
+        y_pred = flat_predictions(y_pred)
         if not self._built:
             self._build(y_true, y_pred)
         for metrics, weighted, yt, yp, sw in zip(self._per_output, self._weighted_per_output, y_true, y_pred,

@@ -117,8 +117,7 @@ class TrainStep(_StaticStep):
         def forward_loss(x: Any, y: Any, sample_weight: Any) -> torch.Tensor:
             y_pred = model._forward(x, training=True)
             loss = model.compute_loss(x, y, y_pred, sample_weight)
-            ys, sws = model._split_targets(y, sample_weight)
-            model.compiled_metrics.update_state(ys, _flat(y_pred), sws)
+            model.compiled_metrics.update_state(y, y_pred, sample_weight)
             return loss
 
         def eager_update(grads: List[torch.Tensor]) -> None:
@@ -164,8 +163,7 @@ class TestStep(_StaticStep):
             y_pred = model._forward(x, training=False)
             if model.compiled_loss is not None or model.losses:
                 model.compute_loss(x, y, y_pred, sample_weight)
-            ys, sws = model._split_targets(y, sample_weight)
-            model.compiled_metrics.update_state(ys, _flat(y_pred), sws)
+            model.compiled_metrics.update_state(y, y_pred, sample_weight)
 
         compiled = _Fallback(graph_compile(evaluate, model), evaluate, "the test step")
 
@@ -187,10 +185,6 @@ class PredictStep(_StaticStep):
 
         compiled = _Fallback(graph_compile(forward, model), forward, "the predict step")
         return lambda data: compiled(unpack_x_y_sample_weight(data)[0])
-
-
-def _flat(y_pred: Any) -> List[Any]:
-    return [y_pred] if isinstance(y_pred, torch.Tensor) else nest.flatten(y_pred)
 
 
 def make_step(model: Any, kind: str) -> Callable[[Any], Any]:

@@ -10,20 +10,6 @@ from torchkeras_api.utils.progbar import sync_to_python
 _COMPILE_KWARGS = {"sample_weight_mode", "target_tensors", "distribute", "cloning", "experimental_run_tf_function"}
 
 
-def _to_list(structure: Any, names: List[str]) -> List[Any]:
-    """Targets/sample weights as one entry per output (dicts by output name)."""
-    if structure is None:
-        return [None] * len(names)
-    if isinstance(structure, dict):
-        return [structure.get(name) for name in names]
-    if isinstance(structure, (list, tuple)):
-        if len(structure) != len(names):
-            raise ValueError(f"The model has {len(names)} output(s), but the targets have {len(structure)} "
-                             f"entries: expected one per output {names}.")
-        return list(structure)
-    return [structure]
-
-
 class Trainer:
     """Mixed into Model: the tf.keras training API running on torch autograd."""
 
@@ -128,13 +114,6 @@ class Trainer:
         added[name].update_state(value)
 
     # ---- steps -----------------------------------------------------------------------------
-    def _split_targets(self, y: Any, sample_weight: Any) -> tuple:
-        names = self._train_output_names
-        if len(names) == 1 and not isinstance(y, (dict, list, tuple)) and \
-                not isinstance(sample_weight, (dict, list, tuple)):
-            return [y], [sample_weight]
-        return _to_list(y, names), _to_list(sample_weight, names)
-
     def train_step(self, data: Any) -> Dict[str, Any]:
         """One optimization step on a batch; returns the metric results (device tensors)."""
         from torchkeras_api.engine.data_adapter import unpack_x_y_sample_weight
@@ -153,18 +132,14 @@ class Trainer:
 
     def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None) -> Any:
         """The compiled loss of all outputs plus `self.losses` (regularization, add_loss)."""
-        ys, sws = self._split_targets(y, sample_weight)
-        preds = nest.flatten(y_pred) if not isinstance(y_pred, torch.Tensor) else [y_pred]
         if self.compiled_loss is None:
             if not self.losses:
                 raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
             return torch.stack([l.reshape(()) for l in self.losses]).sum()
-        return self.compiled_loss(ys, preds, sws, regularization_losses=self.losses)
+        return self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any) -> Dict[str, Any]:
-        ys, sws = self._split_targets(y, sample_weight)
-        preds = nest.flatten(y_pred) if not isinstance(y_pred, torch.Tensor) else [y_pred]
-        self.compiled_metrics.update_state(ys, preds, sws)
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
         if self.__dict__.get("_skip_step_logs"):
             return {}
         return self._metric_results()
