@@ -467,12 +467,28 @@ def test_layers_can_convert_saved_weights_also_when_nested(tmp_path):
 
 # ---- formats -----------------------------------------------------------------------------------
 
+def test_checkpoint_prefix_saves_hdf5_and_records_the_latest(tmp_path):
+    """tf.keras's `save_weights('folder/prefix')` (TensorFlow format): `<prefix>.h5` plus the folder's
+    `checkpoint` state file, which `tf.train.latest_checkpoint` reads."""
+    import torchkeras_api.tf as tf
+    model, other = _sequential(), _sequential()
+    assert tf.train.latest_checkpoint(str(tmp_path)) is None
+    model.save_weights(str(tmp_path / "cp-0001"))
+    model.save_weights(str(tmp_path / "cp-0002"), save_format="tf")
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "cp-0001.h5", "cp-0002.h5"]
+    state = (tmp_path / "checkpoint").read_text().splitlines()
+    assert state == ['model_checkpoint_path: "cp-0002"', 'all_model_checkpoint_paths: "cp-0001"',
+                     'all_model_checkpoint_paths: "cp-0002"']
+    latest = tf.train.latest_checkpoint(str(tmp_path))
+    assert latest == str(tmp_path / "cp-0002")
+    other.load_weights(latest)
+    _assert_same_weights(model, other)
+    model.save_weights(str(tmp_path / "cp-0001"))
+    assert tf.train.latest_checkpoint(str(tmp_path)) == str(tmp_path / "cp-0001")
+
+
 def test_unsupported_formats_raise_clear_errors(tmp_path):
     model = _sequential()
-    with pytest.raises(NotImplementedError, match="TensorFlow checkpoint format.*native"):
-        model.save_weights(str(tmp_path / "ckpt"))
-    with pytest.raises(NotImplementedError, match="TensorFlow checkpoint format"):
-        model.save_weights(str(tmp_path / "ckpt"), save_format="tf")
     with pytest.raises(ValueError, match='save_format="tf"/"tensorflow", but the filepath'):
         model.save_weights(str(tmp_path / "w.h5"), save_format="tf")
     with pytest.raises(ValueError, match="Unknown format"):
@@ -488,7 +504,7 @@ def test_unsupported_formats_raise_clear_errors(tmp_path):
     with pytest.raises(NotImplementedError, match="directory"):
         model.load_weights(str(tmp_path))
     (tmp_path / "tfckpt.index").write_bytes(b"")
-    with pytest.raises(NotImplementedError, match="TensorFlow checkpoint"):
+    with pytest.raises(NotImplementedError, match="checkpoint written by TensorFlow"):
         model.load_weights(str(tmp_path / "tfckpt"))
     with zipfile.ZipFile(tmp_path / "m.keras", "w") as z:
         z.writestr("config.json", "{}")

@@ -190,13 +190,29 @@ def test_unwritable_weights_formats_fail_before_training(tmp_path):
     model = _model()
     model.compile("sgd", "mse")
     before = [w.copy() for w in model.get_weights()]
-    for name in ("ckpt-{epoch}", "w.weights.h5"):
+    for name in ("w.weights.h5", "w-{epoch}.weights.h5"):
         cb = ModelCheckpoint(str(tmp_path / name), save_weights_only=True)
-        with pytest.raises(NotImplementedError, match="native"):
+        with pytest.raises(NotImplementedError, match="Keras v3"):
             model.fit(x, y, epochs=1, verbose=0, callbacks=[cb])
     for a, b in zip(model.get_weights(), before):
         np.testing.assert_array_equal(a, b)  # no training step ran
     assert os.listdir(tmp_path) == []
+
+
+def test_tensorflow_style_checkpoint_paths_and_latest_checkpoint(tmp_path):
+    """The TF 2 tutorial idiom: `cp-{epoch:04d}.ckpt` weights checkpoints found by `tf.train.latest_checkpoint`."""
+    import torchkeras_api.tf as tf
+    x, y = _data()
+    model = _model()
+    model.compile("sgd", "mse")
+    cb = ModelCheckpoint(str(tmp_path / "cp-{epoch:04d}.ckpt"), save_weights_only=True)
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[cb])
+    latest = tf.train.latest_checkpoint(str(tmp_path))
+    assert latest == str(tmp_path / "cp-0002.ckpt")
+    restored = _model()
+    restored.load_weights(latest)
+    for a, b in zip(restored.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_whole_model_saving_calls_model_save(tmp_path):

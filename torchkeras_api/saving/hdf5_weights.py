@@ -30,6 +30,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from torchkeras_api.saving import checkpoint_prefix
 from torchkeras_api.saving.atomic import atomic_write, confirm_overwrite, path_to_string
 
 _logger = logging.getLogger(__name__)
@@ -43,9 +44,8 @@ BACKEND = "tensorflow"
 TOP_LEVEL_GROUP = "top_level_model_weights"
 _HDF5_SUFFIXES = (".h5", ".hdf5", ".keras")
 _V3_WEIGHTS_SUFFIX = ".weights.h5"
-_NATIVE_FORMAT_NOTE = ("Use a filepath ending in '.h5' (tf.keras's HDF5 weights format) for now; the native "
-                       "torchkeras_api format (a directory or '.keras' zip holding the config and an .h5 of "
-                       "weights) is planned, together with whole-model saving.")
+_NATIVE_FORMAT_NOTE = ("Save the weights from tf.keras with `model.save_weights('....h5')` (its HDF5 weights format), "
+                       "which torchkeras_api reads and writes.")
 
 
 def _h5py() -> Any:
@@ -240,8 +240,9 @@ def _is_hdf5_filepath(filepath: str) -> bool:
     return filepath.endswith(_HDF5_SUFFIXES)
 
 
-def check_save_format(filepath: str, save_format: Optional[str]) -> None:
-    """Checks that the call asks for tf.keras's HDF5 weights format; raises otherwise."""
+def check_save_format(filepath: str, save_format: Optional[str]) -> str:
+    """'h5' for tf.keras's HDF5 weights format, 'tf' for a TensorFlow-style checkpoint prefix (saved as
+    `<prefix>.h5`, see `checkpoint_prefix`); raises for formats we do not write."""
     if filepath.endswith(_V3_WEIGHTS_SUFFIX):
         raise NotImplementedError(
             f"save_weights('{filepath}'): tf.keras writes paths ending in '{_V3_WEIGHTS_SUFFIX}' in the Keras v3 "
@@ -262,10 +263,7 @@ def check_save_format(filepath: str, save_format: Optional[str]) -> None:
         raise ValueError('save_weights got save_format="tf"/"tensorflow", but the filepath '
                          f'({filepath}) looks like an HDF5 file. Omit the ".h5"/".keras" when saving in TensorFlow '
                          "format.")
-    if fmt == "tf":
-        raise NotImplementedError(
-            f"save_weights('{filepath}'): the TensorFlow checkpoint format (save_format='tf', or a filepath "
-            "without a '.h5', '.hdf5' or '.keras' extension) is not supported. " + _NATIVE_FORMAT_NOTE)
+    return fmt
 
 
 def _assert_weights_created(model: Any) -> None:
@@ -279,12 +277,16 @@ def _assert_weights_created(model: Any) -> None:
 
 def save_weights(model: Any, filepath: Any, overwrite: bool = True, save_format: Optional[str] = None,
                  options: Any = None) -> None:
-    """`model.save_weights(filepath)` in tf.keras's HDF5 layout, written atomically (temp file + rename).
+    """`model.save_weights(filepath)` in tf.keras's HDF5 layout, written atomically (temp file + rename). A
+    path without an HDF5 extension (tf.keras's TensorFlow checkpoint format) is a checkpoint prefix: the
+    weights go to `<filepath>.h5` and the folder's `checkpoint` file records it, for `tf.train.latest_checkpoint`.
 
-    `options` (a tf.train.CheckpointOptions in tf.keras) only applies to the TensorFlow format and is ignored.
+    `options` (a tf.train.CheckpointOptions in tf.keras) is ignored.
     """
     filepath = path_to_string(filepath)
-    check_save_format(filepath, save_format)
+    prefix = filepath if check_save_format(filepath, save_format) == "tf" else None
+    if prefix is not None:
+        filepath = checkpoint_prefix.weights_file(prefix)
     _assert_weights_created(model)
     if os.path.isdir(filepath):
         raise IsADirectoryError(f"Cannot save weights to '{filepath}': it is an existing directory. Please give "
@@ -295,6 +297,8 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True, save_format:
     with atomic_write(filepath) as temp_path:
         with h5py.File(temp_path, "w") as f:
             save_weights_to_hdf5_group(f, model)
+    if prefix is not None:
+        checkpoint_prefix.record(prefix)
 
 
 # ---- reading -----------------------------------------------------------------------------------
@@ -581,8 +585,8 @@ def _check_load_path(filepath: str) -> None:
     if not os.path.exists(filepath):
         if os.path.exists(filepath + ".index"):
             raise NotImplementedError(
-                f"load_weights('{filepath}'): this is a TensorFlow checkpoint ('{filepath}.index' exists); loading "
-                "TensorFlow checkpoints is not supported. " + _NATIVE_FORMAT_NOTE)
+                f"load_weights('{filepath}'): this is a checkpoint written by TensorFlow ('{filepath}.index' "
+                "exists); TensorFlow's checkpoint format is not supported. " + _NATIVE_FORMAT_NOTE)
         raise FileNotFoundError(f"Unable to load weights: no such file: '{filepath}'.")
     if zipfile.is_zipfile(filepath):
         raise NotImplementedError(
@@ -642,6 +646,8 @@ def load_weights(model: Any, filepath: Any, by_name: bool = False, skip_mismatch
         raise ValueError("When calling model.load_weights, skip_mismatch can only be set to True when by_name is "
                          "True.")
     filepath = path_to_string(filepath)
+    if not os.path.exists(filepath) and os.path.isfile(checkpoint_prefix.weights_file(filepath)):
+        filepath = checkpoint_prefix.weights_file(filepath)
     _check_load_path(filepath)
     _assert_model_ready_for_load(model)
     h5py = _h5py()
