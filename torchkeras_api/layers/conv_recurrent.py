@@ -43,27 +43,16 @@ class ConvLSTMCell(_SequenceCell):
         self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank, "dilation_rate")
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
         self.unit_forget_bias = unit_forget_bias
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, dropout))
-        self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
+        self._set_shared_arguments(use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+                                   kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                                   recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
         self.state_size = (filters, filters)
         self._channels_first = self.data_format == "channels_first"
         self._channel_axis = -1 - rank if self._channels_first else -1
         self._to_first = (0, rank + 1) + tuple(range(1, rank + 1))
         self._to_last = (0,) + tuple(range(2, rank + 2)) + (1,)
         self._named_by_layer = False
-        self._input_mask: Optional[torch.Tensor] = None
-        self._recurrent_mask: Optional[torch.Tensor] = None
 
     def _weight_name(self, name: str) -> str:
         if not self._named_by_layer:

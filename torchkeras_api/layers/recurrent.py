@@ -21,6 +21,27 @@ class _SequenceCell(Layer):
     """A built-in cell whose step is split in two: `_project` (the input transform, applied to a whole sequence
     at once by RNN) and `_step` (the recurrence on a projected input and the flat list of states)."""
 
+    def _set_shared_arguments(self, use_bias: bool, kernel_initializer: Any, recurrent_initializer: Any,
+                              bias_initializer: Any, kernel_regularizer: Any, recurrent_regularizer: Any,
+                              bias_regularizer: Any, kernel_constraint: Any, recurrent_constraint: Any,
+                              bias_constraint: Any, dropout: float, recurrent_dropout: float) -> None:
+        """The arguments every built-in cell takes: bias use, the kernel/recurrent/bias initializers, regularizers
+        and constraints, and the two dropout rates (clipped to [0, 1])."""
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.recurrent_constraint = constraints.get(recurrent_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.dropout = min(1.0, max(0.0, dropout))
+        self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
+        self._input_mask: Optional[torch.Tensor] = None
+        self._recurrent_mask: Optional[torch.Tensor] = None
+
     def reset_dropout_mask(self) -> None:
         """The next training step draws a new input dropout mask."""
         self._input_mask = None
@@ -59,20 +80,9 @@ class _Cell(_SequenceCell):
                              f"got {units}.")
         self.units = units
         self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1.0, max(0.0, dropout))
-        self.recurrent_dropout = min(1.0, max(0.0, recurrent_dropout))
-        self._input_mask: Optional[torch.Tensor] = None
-        self._recurrent_mask: Optional[torch.Tensor] = None
+        self._set_shared_arguments(use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+                                   kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                                   recurrent_constraint, bias_constraint, dropout, recurrent_dropout)
 
     @property
     def state_size(self) -> Any:

@@ -45,8 +45,8 @@ class LearningRateSchedule:
         return cls(**config)
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """`initial_learning_rate * decay_rate ** (step / decay_steps)`; the exponent floored if `staircase`."""
+class _RateDecay(LearningRateSchedule):
+    """A decay driven by `decay_rate` and the progress `step / decay_steps` (floored if `staircase`)."""
 
     def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float, staircase: bool = False,
                  name: Optional[str] = None):
@@ -56,15 +56,20 @@ class ExponentialDecay(LearningRateSchedule):
         self.staircase = staircase
         self.name = name
 
-    def __call__(self, step: Any) -> torch.Tensor:
+    def _progress(self, step: Any) -> torch.Tensor:
         p = _as_step(step) / self.decay_steps
-        if self.staircase:
-            p = torch.floor(p)
-        return self.initial_learning_rate * torch.pow(self.decay_rate, p)
+        return torch.floor(p) if self.staircase else p
 
     def get_config(self) -> Dict[str, Any]:
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
                 "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+
+
+class ExponentialDecay(_RateDecay):
+    """`initial_learning_rate * decay_rate ** (step / decay_steps)`; the exponent floored if `staircase`."""
+
+    def __call__(self, step: Any) -> torch.Tensor:
+        return self.initial_learning_rate * torch.pow(self.decay_rate, self._progress(step))
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -130,26 +135,11 @@ class PolynomialDecay(LearningRateSchedule):
                 "name": self.name}
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`; the ratio floored if `staircase`."""
 
-    def __init__(self, initial_learning_rate: float, decay_steps: float, decay_rate: float, staircase: bool = False,
-                 name: Optional[str] = None):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-
     def __call__(self, step: Any) -> torch.Tensor:
-        p = _as_step(step) / self.decay_steps
-        if self.staircase:
-            p = torch.floor(p)
-        return self.initial_learning_rate / (1 + self.decay_rate * p)
-
-    def get_config(self) -> Dict[str, Any]:
-        return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
-                "decay_rate": self.decay_rate, "staircase": self.staircase, "name": self.name}
+        return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
 
 
 def _cosine(fraction: torch.Tensor, alpha: float) -> torch.Tensor:
