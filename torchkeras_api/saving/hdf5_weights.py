@@ -323,19 +323,25 @@ class _Reader:
         except Exception as e:  # noqa: BLE001 - any h5py failure means an unreadable file
             raise self.corrupted(f"attribute '{name}' of {where}", e) from e
 
-    def layer_group(self, root: Any, name: str) -> Any:
+    def member(self, parent: Any, name: str, what: str, missing: str) -> Any:
+        """`parent[name]`: absent, a mismatch (`missing` says why); unreadable, corruption of `what`."""
         try:
-            found = name in root
+            found = name in parent
         except Exception as e:  # noqa: BLE001
-            raise self.corrupted(f"the group of layer '{name}'", e) from e
+            raise self.corrupted(what, e) from e
         if not found:
-            raise self.mismatch(f"The weights file lists layer '{name}' in `layer_names` but has no group for it; "
-                                "the file is incomplete or was not written by Keras")
+            raise self.mismatch(missing)
         try:
-            group = root[name]
-            group.attrs  # noqa: B018 - touches the object header
+            value = parent[name]
+            value.attrs  # noqa: B018 - touches the object header
         except Exception as e:  # noqa: BLE001
-            raise self.corrupted(f"the group of layer '{name}'", e) from e
+            raise self.corrupted(what, e) from e
+        return value
+
+    def layer_group(self, root: Any, name: str) -> Any:
+        group = self.member(root, name, f"the group of layer '{name}'",
+                            f"The weights file lists layer '{name}' in `layer_names` but has no group for it; "
+                            "the file is incomplete or was not written by Keras")
         if not hasattr(group, "keys"):
             raise self.mismatch(f"'{name}' in the weights file is a dataset, not a layer group")
         return group
@@ -343,25 +349,17 @@ class _Reader:
     def values(self, group: Any, weight_names: List[str], layer_label: str) -> List[np.ndarray]:
         out = []
         for weight_name in weight_names:
-            try:
-                found = weight_name in group
-            except Exception as e:  # noqa: BLE001
-                raise self.corrupted(f"weight '{weight_name}' of {layer_label}", e) from e
-            if not found:
-                raise self.mismatch(f"The weights file lists weight '{weight_name}' for {layer_label} but has no "
-                                    "dataset for it; the file is incomplete or was not written by Keras")
-            try:
-                dataset = group[weight_name]
-                is_dataset = hasattr(dataset, "dtype")
-            except Exception as e:  # noqa: BLE001
-                raise self.corrupted(f"weight '{weight_name}' of {layer_label}", e) from e
-            if not is_dataset:
+            what = f"weight '{weight_name}' of {layer_label}"
+            dataset = self.member(group, weight_name, what,
+                                  f"The weights file lists weight '{weight_name}' for {layer_label} but has no "
+                                  "dataset for it; the file is incomplete or was not written by Keras")
+            if not hasattr(dataset, "dtype"):
                 raise self.mismatch(f"'{weight_name}' of {layer_label} in the weights file is a group, not a weight "
                                     "dataset")
             try:
                 value = np.asarray(dataset[()])
             except Exception as e:  # noqa: BLE001
-                raise self.corrupted(f"weight '{weight_name}' of {layer_label}", e) from e
+                raise self.corrupted(what, e) from e
             if value.dtype.kind not in "biuf":
                 raise self.mismatch(f"Weight '{weight_name}' of {layer_label} holds values of dtype {value.dtype}, "
                                     "not numbers")
