@@ -10,9 +10,10 @@ import pathlib
 import re
 import subprocess
 import sys
-import textwrap
 
 import pytest
+
+from tests.script_driver import driver_source
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
@@ -61,24 +62,15 @@ SKIP_UNDER_TF_KERAS = {
 KERAS_ONLY = [p for p in EXAMPLES if not _uses_torch(p) and p.name not in SKIP_UNDER_TF_KERAS]
 
 # Runs each script with `torchkeras_api` resolving to tf_keras, in one interpreter (one TensorFlow import).
-_UNDER_TF_KERAS = textwrap.dedent("""
-    import importlib, runpy, sys, traceback
+_UNDER_TF_KERAS = driver_source("""
+    import importlib, sys
     for sub in ("", ".layers", ".models", ".activations", ".backend", ".initializers", ".regularizers",
                 ".constraints", ".losses", ".metrics", ".optimizers", ".optimizers.schedules", ".callbacks",
                 ".utils"):
         sys.modules["torchkeras_api" + sub] = importlib.import_module("tf_keras" + sub)
     import tf_keras
-    failed = []
-    for path in sys.argv[1:]:
-        tf_keras.backend.clear_session()
-        try:
-            runpy.run_path(path, run_name="__main__")
-        except BaseException:
-            traceback.print_exc()
-            failed.append(path)
-    if failed:
-        sys.exit("failed under tf_keras: " + ", ".join(failed))
-""")
+""", "tf_keras.backend.clear_session()", "tf_keras")
+
 
 
 def test_examples_agree_with_tf_keras():

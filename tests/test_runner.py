@@ -11,6 +11,8 @@ import textwrap
 
 import pytest
 
+from tests.script_driver import driver_source
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TF_SCRIPTS = sorted((ROOT / "examples" / "tf_scripts").glob("*.py"))
 
@@ -74,21 +76,8 @@ def test_tf_script_runs_unchanged(path):
     assert f"{path.stem}: ok" in proc.stdout
 
 
-_UNDER_TENSORFLOW = textwrap.dedent("""
-    import runpy, sys, traceback
-    import tensorflow as tf
-    failed = []
-    for path in sys.argv[1:]:
-        tf.keras.backend.clear_session()
-        sys.argv = [path]
-        try:
-            runpy.run_path(path, run_name="__main__")
-        except BaseException:
-            traceback.print_exc()
-            failed.append(path)
-    if failed:
-        sys.exit("failed under TensorFlow: " + ", ".join(failed))
-""")
+_UNDER_TENSORFLOW = driver_source("import tensorflow as tf\n", "tf.keras.backend.clear_session()", "TensorFlow")
+
 
 
 def test_tf_scripts_run_under_real_tensorflow():
@@ -102,23 +91,12 @@ def test_tf_scripts_run_under_real_tensorflow():
     assert all(f"{p.stem}: ok" in proc.stdout for p in TF_SCRIPTS), proc.stdout[-3000:]
 
 
-_UNDER_FACADE = textwrap.dedent("""
-    import runpy, sys, traceback
+_UNDER_FACADE = driver_source("""
     import torchkeras_api
     torchkeras_api.install()
     import tensorflow as tf
-    failed = []
-    for path in sys.argv[1:]:
-        tf.keras.backend.clear_session()
-        sys.argv = [path]
-        try:
-            runpy.run_path(path, run_name="__main__")
-        except BaseException:
-            traceback.print_exc()
-            failed.append(path)
-    if failed:
-        sys.exit("failed under the tf facade: " + ", ".join(failed))
-""")
+""", "tf.keras.backend.clear_session()", "the tf facade")
+
 
 
 def test_examples_run_with_tensorflow_imports(tmp_path):
