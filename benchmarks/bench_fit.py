@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 import torchkeras_api as tka
+from harness import use_threads
 
 def _mlp(sizes):
     def keras_model(k):
@@ -115,13 +116,16 @@ class HandLoop:
         loss.backward()
         self.update()
 
+    def train_batch(self, x, y):
+        self.step(x, y)
+
     def fit(self, epochs):
         n = len(self.x)
         for _ in range(epochs):
             perm = torch.randperm(n, device=self.x.device)
             for i in range(0, n, self.batch):
                 idx = perm[i:i + self.batch]
-                self.step(self.x[idx], self.y[idx])
+                self.train_batch(self.x[idx], self.y[idx])
 
 
 class GraphedHandLoop(HandLoop):
@@ -144,19 +148,14 @@ class GraphedHandLoop(HandLoop):
             loss.backward()
             self.opt.step()
 
-    def fit(self, epochs):
-        n = len(self.x)
-        for _ in range(epochs):
-            perm = torch.randperm(n, device=self.x.device)
-            for i in range(0, n, self.batch):
-                idx = perm[i:i + self.batch]
-                if len(idx) != self.batch:
-                    self.opt.zero_grad(set_to_none=True)
-                    self.step(self.x[idx], self.y[idx])
-                    continue
-                self.static_x.copy_(self.x[idx])
-                self.static_y.copy_(self.y[idx])
-                self.graph.replay()
+    def train_batch(self, x, y):
+        if len(x) != self.batch:
+            self.opt.zero_grad(set_to_none=True)
+            self.step(x, y)
+            return
+        self.static_x.copy_(x)
+        self.static_y.copy_(y)
+        self.graph.replay()
 
 
 def _contenders(case, x, y, batch, device):
@@ -194,13 +193,7 @@ def main() -> None:
     parser.add_argument("--only", default=None, help="run only the cases whose title contains this text")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    try:
-        import tensorflow as tf
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    except ImportError:
-        pass
+    use_threads(args.threads)
     device = tka.layers.Dense(1)._device()
     print(f"torch {torch.__version__}, {args.threads} thread(s), device {device}, {args.steps} steps per epoch")
     for title, case, batch, classes in CASES:

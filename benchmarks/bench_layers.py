@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 import torchkeras_api as tka
+from harness import use_threads
 
 
 def _conv_stack(k, channels):
@@ -104,13 +105,7 @@ def main() -> None:
     parser.add_argument("--only", default=None, help="run only the cases whose title contains this text")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    try:
-        import tensorflow as tf
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    except ImportError:
-        pass
+    use_threads(args.threads)
     device = tka.layers.Dense(1)._device()
     print(f"torch {torch.__version__}, {args.threads} thread(s), device {device}, {args.calls} calls per round")
     for case in CASES:
