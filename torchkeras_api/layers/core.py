@@ -6,7 +6,7 @@ import marshal
 import numbers
 import sys
 import types
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -132,13 +132,18 @@ class Dropout(Layer):
         if self.rate >= 1:
             raise ValueError("`rate` must be a scalar tensor or a float in the range [0, 1). "
                              f"Received: rate={self.rate}")
-        if self.noise_shape is None and self.seed is None:
+        shape = self._noise_shape(inputs.shape)
+        if shape is None and self.seed is None:
             return F.dropout(inputs, self.rate, training=True)
-        shape = inputs.shape if self.noise_shape is None else \
-            [inputs.shape[i] if dim is None else dim for i, dim in enumerate(self.noise_shape)]
-        keep = torch.empty(shape, dtype=inputs.dtype, device=inputs.device)
+        keep = torch.empty(inputs.shape if shape is None else shape, dtype=inputs.dtype, device=inputs.device)
         keep.bernoulli_(1 - self.rate, generator=self._generator(inputs.device))
         return inputs * keep.div_(1 - self.rate)
+
+    def _noise_shape(self, shape: Sequence[int]) -> Optional[Sequence[int]]:
+        """The keep mask's shape (broadcast over the inputs), or None for the inputs' own shape."""
+        if self.noise_shape is None:
+            return None
+        return [shape[i] if dim is None else dim for i, dim in enumerate(self.noise_shape)]
 
     def get_config(self) -> Dict[str, Any]:
         config = super().get_config()

@@ -40,21 +40,11 @@ class _SpatialDropout(Dropout):
         self.data_format = normalize_data_format(data_format)
         self.input_spec = InputSpec(ndim=self._rank + 2)
 
-    def _channel_noise_shape(self, shape: Sequence[int]) -> Tuple[int, ...]:
+    def _noise_shape(self, shape: Sequence[int]) -> Tuple[int, ...]:
         spatial = (1,) * self._rank
         if self.data_format == "channels_first":
             return (shape[0], shape[1]) + spatial
         return (shape[0],) + spatial + (shape[-1],)
-
-    def call(self, inputs: torch.Tensor, training: Optional[bool] = None) -> torch.Tensor:
-        if not training or self.rate == 0:
-            return inputs
-        if self.rate >= 1:
-            raise ValueError("`rate` must be a scalar tensor or a float in the range [0, 1). "
-                             f"Received: rate={self.rate}")
-        keep = torch.empty(self._channel_noise_shape(inputs.shape), dtype=inputs.dtype, device=inputs.device)
-        keep.bernoulli_(1 - self.rate, generator=self._generator(inputs.device))
-        return inputs * keep.div_(1 - self.rate)
 
 
 class SpatialDropout1D(_SpatialDropout):
