@@ -1,5 +1,7 @@
 """The torch.distributed side of MultiWorkerMirroredStrategy: the process group (started by `torchrun`:
 RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT), the gradient all-reduce, metric and weight sync."""
+import atexit
+import datetime
 import os
 from typing import Any, List, Sequence
 
@@ -34,6 +36,22 @@ def ensure_process_group() -> None:
     os.environ.setdefault("MASTER_PORT", "29500")
     dist.init_process_group("nccl" if device.type == "cuda" else "gloo", rank=env_rank(),
                             world_size=env_world_size())
+    atexit.register(_leave_process_group)
+
+
+def _leave_process_group() -> None:
+    """Waits (at most a minute on gloo) for every worker, then tears the group down before interpreter exit, so
+    no worker aborts while a peer still holds its connections; a peer that already failed is not waited for."""
+    if not dist.is_initialized():
+        return
+    try:
+        if dist.get_backend() == "gloo":
+            dist.monitored_barrier(timeout=datetime.timedelta(seconds=60))
+        else:
+            dist.barrier()
+    except RuntimeError:
+        pass
+    dist.destroy_process_group()
 
 
 def world_size() -> int:
