@@ -1,9 +1,12 @@
 """`compile(jit_compile=True)`: the whole step compiled with torch.compile gives the eager results; steps that
 cannot be compiled fall back to eager with one warning. Each compiled model costs several seconds."""
+import logging
 import warnings
 
 import numpy as np
+import pytest
 import torchkeras_api as keras
+from torchkeras_api.engine import compiled_step
 
 
 def _data(n=76):
@@ -90,3 +93,40 @@ def test_overridden_train_step_runs_eagerly():
         warnings.filterwarnings("error", message="jit_compile")
         model.fit(x, y, batch_size=8, epochs=1, verbose=0)
     assert model.calls == 4
+
+
+def test_seeded_dropout_compiles_and_draws_new_masks_each_step():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.layers.Dense(16, activation="relu", input_shape=(6,)),
+                              keras.layers.Dropout(0.5, seed=7), keras.layers.GaussianNoise(0.1, seed=3),
+                              keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(0.0), "mse", jit_compile=True)
+    x = _data(16)[0]
+    y = x.sum(1, keepdims=True)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="jit_compile")
+        losses = model.fit(x, y, batch_size=16, epochs=4, shuffle=False, verbose=0).history["loss"]
+    assert len(set(losses[1:])) == 3
+    inference = model.evaluate(x, y, batch_size=16, verbose=0)
+    expected = float(((model.predict(x, batch_size=16, verbose=0) - y) ** 2).mean())
+    np.testing.assert_allclose(inference, expected, rtol=1e-5)
+
+
+def test_jit_compile_flag_and_default_mode(caplog):
+    inp = keras.Input((6,))
+    model = keras.Model(inp, keras.layers.Dense(2, activation="softmax")(inp))
+    assert model.jit_compile is None
+    with pytest.raises(ValueError, match="You cannot enable `run_eagerly` and `jit_compile` at the same time"):
+        model.compile("sgd", "sparse_categorical_crossentropy", run_eagerly=True, jit_compile=True)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x, y, _ = _data(16)
+    with caplog.at_level(logging.INFO, logger="torchkeras_api.engine.compiled_step"):
+        model.fit(x, y, batch_size=8, verbose=0)
+    assert "jit_compile=None: the train step of" in caplog.text and "runs eagerly" in caplog.text
+    assert model._step_function("train") == model.train_step
+    eager_fn = model.make_train_function()
+    model.jit_compile = True
+    assert model.jit_compile is True and model.make_train_function() is not eager_fn
+    assert isinstance(model._step_function("train"), compiled_step.TrainStep)
+    model.run_eagerly = True
+    assert model._step_function("test") == model.test_step

@@ -36,6 +36,21 @@ def test_weights_and_batches_on_cuda():
     assert model.optimizer.iterations.device.type == "cuda"
 
 
+def test_host_resident_data_streams_to_the_same_weights(monkeypatch):
+    from torchkeras_api.engine import data_adapter
+    x, y = _data()
+    weights = []
+    for fraction in (data_adapter.DEVICE_DATA_FRACTION, 0.0):
+        monkeypatch.setattr(data_adapter, "DEVICE_DATA_FRACTION", fraction)
+        keras.utils.set_random_seed(0)
+        model = _model()
+        model.compile("adam", "sparse_categorical_crossentropy")
+        model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    for on_device, streamed in zip(*weights):
+        np.testing.assert_allclose(streamed, on_device, rtol=1e-6, atol=1e-7)
+
+
 def test_mixed_float16_on_cuda_with_loss_scaling():
     mp.set_global_policy("mixed_float16")
     keras.utils.set_random_seed(0)

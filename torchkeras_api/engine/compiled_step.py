@@ -188,9 +188,16 @@ class PredictStep(_StaticStep):
 
 
 def make_step(model: Any, kind: str) -> Callable[[Any], Any]:
-    """The step function `kind` ('train', 'test', 'predict') of a model compiled with `jit_compile`: the
-    compiled step, or the eager one (logging why) when the model's step cannot be compiled."""
+    """The step function `kind` ('train', 'test', 'predict') of a compiled model: with `jit_compile=True` the
+    compiled step, or the eager one (logging why) when the model's step cannot be compiled; else the eager step,
+    logging that choice when it was the default's."""
     eager = getattr(model, f"{kind}_step")
+    if not model.jit_compile or model.run_eagerly:
+        if model.jit_compile is None and not model.run_eagerly:
+            _logger.info("jit_compile=None: the %s step of %s runs eagerly, the fastest mode measured on the CPU "
+                         "for convolutional and recurrent models (and compiling costs seconds); pass "
+                         "`jit_compile=True` to compile it.", kind, model.name)
+        return eager
     reason = eager_reason(model, f"{kind}_step")
     if reason is not None:
         _logger.info("jit_compile: the %s step of %s runs eagerly: %s.", kind, model.name, reason)

@@ -32,6 +32,8 @@ class Trainer:
         if unknown:
             raise TypeError(f"Invalid keyword argument(s) in `compile()`: {tuple(unknown)}. Valid keyword arguments "
                             f"include {sorted(_COMPILE_KWARGS)}.")
+        if run_eagerly and jit_compile:
+            raise ValueError("You cannot enable `run_eagerly` and `jit_compile` at the same time.")
         from torchkeras_api.saving.training_config import remember_compile_args
         self.optimizer = model_setup.configure(self, optimizers.get(optimizer))
         self.loss = loss
@@ -72,6 +74,19 @@ class Trainer:
     @run_eagerly.setter
     def run_eagerly(self, value: bool) -> None:
         self._run_eagerly = value
+        self._train_fn = self._test_fn = self._predict_fn = None
+
+    @property
+    def jit_compile(self) -> Optional[bool]:
+        """Whether `fit`/`evaluate`/`predict` run their steps compiled (see `compile(jit_compile=...)`)."""
+        return getattr(self, "_jit_compile", None)
+
+    @jit_compile.setter
+    def jit_compile(self, value: Optional[bool]) -> None:
+        if value == self.jit_compile:
+            return
+        self._jit_compile = value
+        self._train_fn = self._test_fn = self._predict_fn = None
 
     # ---- metrics ---------------------------------------------------------------------------
     @property
@@ -169,10 +184,8 @@ class Trainer:
 
     def _step_function(self, kind: str) -> Callable[[Any], Any]:
         """The 'train'/'test'/'predict' step: compiled with `jit_compile=True`, else the eager method."""
-        if getattr(self, "_jit_compile", None):
-            from torchkeras_api.engine.compiled_step import make_step
-            return make_step(self, kind)
-        return getattr(self, f"{kind}_step")
+        from torchkeras_api.engine.compiled_step import make_step
+        return make_step(self, kind)
 
     def _trainable_cache(self) -> List[Any]:
         cache = self.__dict__.get("_trainable_vars")

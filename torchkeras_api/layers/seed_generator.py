@@ -5,14 +5,16 @@ import torch
 
 
 class SeedGenerator:
-    """One torch generator per device, seeded with `seed`; without a seed, None (torch's global generator)."""
+    """One torch generator per device, seeded with `seed`; without a seed, or inside a compiled step (whose
+    random numbers come from the compiler's own graph-safe generator, seeded from torch's), None (torch's global
+    generator)."""
 
     def __init__(self, seed: Optional[int]):
         self.seed = seed
         self._generators: Dict[torch.device, torch.Generator] = {}
 
     def __call__(self, device: torch.device) -> Optional[torch.Generator]:
-        if self.seed is None or device.type == "meta":
+        if self.seed is None or device.type == "meta" or torch.compiler.is_compiling():
             return None
         generator = self._generators.get(device)
         if generator is None:
