@@ -265,7 +265,28 @@ def test_unsupported_names_fail_clearly():
     assert not hasattr(tf, "foo")
 
 
-def test_compat_v1_leftovers():
+@pytest.fixture
+def placement_log_off():
+    yield
+    tf.debugging.set_log_device_placement(False)
+
+
+def test_log_device_placement_names_each_weights_device(capsys, placement_log_off):
+    keras.layers.Dense(2).build((None, 3))
+    assert "VarHandleOp" not in capsys.readouterr().err
+    config = tf.compat.v1.ConfigProto()
+    config.log_device_placement = True
+    keras.backend.set_session(tf.compat.v1.Session(config=config))
+    model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,), name="d")])
+    device = "GPU" if model.weights[0].is_cuda else "CPU"
+    assert capsys.readouterr().err.splitlines() == [
+        f"d/{w}:0: (VarHandleOp): /job:localhost/replica:0/task:0/device:{device}:0" for w in ("kernel", "bias")]
+    tf.debugging.set_log_device_placement(False)
+    keras.layers.Dense(2).build((None, 3))
+    assert capsys.readouterr().err == ""
+
+
+def test_compat_v1_leftovers(placement_log_off):
     v1 = tf.compat.v1
     config = v1.ConfigProto(log_device_placement=True)
     config.gpu_options.allow_growth = True

@@ -9,7 +9,7 @@ import torch
 
 from torchkeras_api.distribute import collective, scope
 from torchkeras_api.distribute.devices import default_replica_devices, to_torch_device
-from torchkeras_api.engine.device import default_device
+from torchkeras_api.engine.device import default_device, tf_device_name
 from torchkeras_api.utils import nest
 
 
@@ -42,16 +42,11 @@ class StrategyExtended:
 
     @property
     def worker_devices(self) -> tuple:
-        return tuple(_tf_name(d) for d in self._devices)
+        return tuple(tf_device_name(d) for d in self._devices)
 
     @property
     def parameter_devices(self) -> tuple:
         return self.worker_devices
-
-
-def _tf_name(device: torch.device) -> str:
-    kind = "GPU" if device.type == "cuda" else "CPU"
-    return f"/job:localhost/replica:0/task:0/device:{kind}:{device.index or 0}"
 
 
 class Strategy:

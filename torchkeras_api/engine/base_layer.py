@@ -9,7 +9,7 @@ import torch
 
 from torchkeras_api import backend_config
 from torchkeras_api.engine import call_context, naming, shape_inference
-from torchkeras_api.engine.device import default_device
+from torchkeras_api.engine.device import default_device, log_weight_placement
 from torchkeras_api.engine.input_spec import assert_input_compatibility
 from torchkeras_api.engine.keras_tensor import (STRING, KerasTensor, TensorShape, as_shapes, has_keras_tensor,
                                                 is_string_dtype)
@@ -238,6 +238,7 @@ class Layer(torch.nn.Module):
         var.regularizer = regularizers.get(regularizer)
         self.register_parameter(self._free_param_key(name), var)
         self._own_variables.append(var)
+        log_weight_placement(var.name, var.device)
         if var.regularizer is not None:
             self._callable_losses.append(functools.partial(_weight_penalty, var))
         return var

@@ -1,10 +1,13 @@
-"""Where weights and batches live: this process's CUDA device when CUDA is usable and visible, else the CPU."""
+"""Where weights and batches live: this process's CUDA device when CUDA is usable and visible, else the CPU;
+and TensorFlow's device-placement log of the weights created there."""
 import functools
 import os
+import sys
 
 import torch
 
 _hidden_gpus = False
+_log_placement = False
 
 
 def hide_gpus(hidden: bool) -> None:
@@ -31,3 +34,21 @@ def default_device() -> torch.device:
     if not count:
         return torch.device("cpu")
     return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)) % count)
+
+
+def tf_device_name(device: torch.device) -> str:
+    """TensorFlow's full name of a torch device: /job:localhost/replica:0/task:0/device:GPU:0."""
+    kind = "GPU" if device.type == "cuda" else "CPU"
+    return f"/job:localhost/replica:0/task:0/device:{kind}:{device.index or 0}"
+
+
+def set_log_device_placement(enabled: bool) -> None:
+    """Turns on (or off) one stderr line per weight created, naming its device in TensorFlow's format."""
+    global _log_placement
+    _log_placement = bool(enabled)
+
+
+def log_weight_placement(name: str, device: torch.device) -> None:
+    """Writes `name: (VarHandleOp): <device>` to stderr when placement logging is on."""
+    if _log_placement:
+        print(f"{name}: (VarHandleOp): {tf_device_name(device)}", file=sys.stderr)

@@ -10,6 +10,7 @@ from typing import Any, Dict, Optional
 import torch
 
 from torchkeras_api import backend as K
+from torchkeras_api.engine.device import set_log_device_placement
 from torchkeras_api.tf._support import HINT, module_getattr
 from torchkeras_api.tf.random import set_seed as set_random_seed
 
@@ -31,7 +32,8 @@ class GPUOptions:
 
 
 class ConfigProto:
-    """Session settings (accepted, not applied)."""
+    """Session settings: `log_device_placement` logs the device of each weight created once a session with
+    this config exists; the others are accepted, not applied."""
 
     def __init__(self, gpu_options: Optional[GPUOptions] = None, log_device_placement: bool = False,
                  allow_soft_placement: bool = False, intra_op_parallelism_threads: int = 0,
@@ -52,6 +54,8 @@ class Session(K.Session):
 
     def __init__(self, target: str = "", graph: Any = None, config: Optional[ConfigProto] = None):
         self.config = config
+        if getattr(config, "log_device_placement", False):
+            set_log_device_placement(True)
 
     def as_default(self) -> "Session":
         return self
