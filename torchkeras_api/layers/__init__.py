@@ -26,9 +26,11 @@ from torchkeras_api.layers.pooling import (AveragePooling1D, AveragePooling2D, A
 from torchkeras_api.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
                                                  UnitNormalization)
 from torchkeras_api.layers.einsum_dense import EinsumDense
+from torchkeras_api.layers.locally_connected import LocallyConnected1D, LocallyConnected2D
 from torchkeras_api.layers.attention import AdditiveAttention, Attention
 from torchkeras_api.layers.multi_head_attention import MultiHeadAttention
 from torchkeras_api.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
+from torchkeras_api.layers.spectral_normalization import SpectralNormalization
 from torchkeras_api.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D,
                                              UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from torchkeras_api.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
@@ -38,6 +40,7 @@ from torchkeras_api.layers.torch_module import TorchModuleWrapper
 from torchkeras_api.layers.preprocessing.categorical import CategoryEncoding, IntegerLookup, StringLookup
 from torchkeras_api.layers.preprocessing.discretization import Discretization
 from torchkeras_api.layers.preprocessing.hashing import Hashing
+from torchkeras_api.layers.preprocessing.hashed_crossing import HashedCrossing
 from torchkeras_api.layers.preprocessing.text_vectorization import TextVectorization
 from torchkeras_api.layers.preprocessing.image import (CenterCrop, RandomBrightness, RandomContrast, RandomCrop,
                                                        RandomFlip, RandomHeight, RandomRotation, RandomTranslation,
