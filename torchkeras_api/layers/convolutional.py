@@ -9,12 +9,12 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 
-from torchkeras_api import activations, constraints, initializers, regularizers
+from torchkeras_api import constraints, initializers, regularizers
 from torchkeras_api.engine.base_layer import Layer
 from torchkeras_api.engine.input_spec import InputSpec
 from torchkeras_api.engine.variables import Layout
 from torchkeras_api.layers import conv_utils
-from torchkeras_api.layers.core import kernel_bias_config
+from torchkeras_api.layers.core import kernel_bias_config, set_kernel_bias_arguments
 
 
 def _conv1d(x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor], stride: Sequence[int],
@@ -96,14 +96,8 @@ class Conv(Layer):
                              f"Received: padding={padding} for layer {self.name}")
         self.data_format = conv_utils.normalize_data_format(data_format)
         self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, rank, "dilation_rate")
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias_arguments(self, activation, use_bias, kernel_initializer, bias_initializer,
+                                  kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=rank + 2)
         self._channels_first = self.data_format == "channels_first"
         self._channel_axis = -1 - rank if self._channels_first else -1

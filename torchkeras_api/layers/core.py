@@ -34,14 +34,8 @@ class Dense(Layer):
         if self.units < 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. "
                              f"Received: units={units}")
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias_arguments(self, activation, use_bias, kernel_initializer, bias_initializer,
+                                  kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -72,6 +66,21 @@ class Dense(Layer):
         config["units"] = self.units
         config.update(kernel_bias_config(self))
         return config
+
+
+def set_kernel_bias_arguments(layer: Layer, activation: Any, use_bias: bool, kernel_initializer: Any,
+                              bias_initializer: Any, kernel_regularizer: Any, bias_regularizer: Any,
+                              kernel_constraint: Any, bias_constraint: Any) -> None:
+    """Sets the activation, `use_bias` and the kernel/bias initializers, regularizers and constraints (resolved
+    from names or configs) of a layer with a kernel and a bias."""
+    layer.activation = activations.get(activation)
+    layer.use_bias = use_bias
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+    layer.kernel_constraint = constraints.get(kernel_constraint)
+    layer.bias_constraint = constraints.get(bias_constraint)
 
 
 def kernel_bias_config(layer: Layer) -> Dict[str, Any]:

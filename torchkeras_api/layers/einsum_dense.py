@@ -6,6 +6,7 @@ import torch
 
 from torchkeras_api import activations, constraints, initializers, regularizers
 from torchkeras_api.engine.base_layer import Layer
+from torchkeras_api.layers.core import set_kernel_bias_arguments
 
 Shape = List[Optional[int]]
 
@@ -87,13 +88,8 @@ class EinsumDense(Layer):
         self.equation = equation
         self.partial_output_shape = [output_shape] if isinstance(output_shape, int) else list(output_shape)
         self.bias_axes = bias_axes
-        self.activation = activations.get(activation)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias_arguments(self, activation, bias_axes is not None, kernel_initializer, bias_initializer,
+                                  kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint)
 
     def build(self, input_shape: Any) -> None:
         kernel_shape, bias_shape, self.full_output_shape = analyze_einsum(

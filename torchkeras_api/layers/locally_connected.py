@@ -16,12 +16,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from torchkeras_api import activations, constraints, initializers, regularizers
 from torchkeras_api.engine.base_layer import Layer
 from torchkeras_api.engine.input_spec import InputSpec
 from torchkeras_api.engine.variables import Layout
 from torchkeras_api.layers import conv_utils
-from torchkeras_api.layers.core import kernel_bias_config
+from torchkeras_api.layers.core import kernel_bias_config, set_kernel_bias_arguments
 
 
 def output_length(size: int, kernel: int, padding: str, stride: int) -> int:
@@ -124,14 +123,8 @@ class LocallyConnected(Layer):
             raise ValueError(f"Invalid border mode for {type(self).__name__} (only \"valid\" is supported if "
                              f"implementation is 1): {padding}")
         self.data_format = conv_utils.normalize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_kernel_bias_arguments(self, activation, use_bias, kernel_initializer, bias_initializer,
+                                  kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint)
         self.implementation = implementation
         self.input_spec = InputSpec(ndim=rank + 2)
         self._channels_first = self.data_format == "channels_first"

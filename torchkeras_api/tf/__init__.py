@@ -6,7 +6,7 @@ Names the facade does not have raise AttributeError saying they are not supporte
 """
 import torchkeras_api as keras
 from torchkeras_api import data, initializers, losses, metrics, optimizers
-from torchkeras_api.tf import compat, debugging, dtypes, errors, linalg, nn, random, train
+from torchkeras_api.tf import compat, debugging, dtypes, errors, image, io, linalg, nn, random, train
 from torchkeras_api.tf import math_ops as math
 from torchkeras_api.tf._support import module_getattr as _module_getattr
 from torchkeras_api.tf.array_ops import (argsort, boolean_mask, broadcast_to, concat, expand_dims, gather, gather_nd,
