@@ -72,3 +72,11 @@ def assert_symbolic_shapes_match(ours_lib, theirs_lib, factory, shapes):
         ours = factory(ours_lib)(ours_lib.Input(shape))
         theirs = factory(theirs_lib)(theirs_lib.Input(shape))
         assert tuple(ours.shape) == tuple(theirs.shape), shape
+
+
+def assert_configs_match(ours, theirs):
+    """Our layer's config has tf-keras's keys in tf-keras's order and its values, and survives from_config."""
+    ours_config, theirs_config = ours.get_config(), theirs.get_config()
+    assert list(ours_config) == list(theirs_config)
+    assert ours_config == theirs_config
+    assert type(ours).from_config(ours_config).get_config() == ours_config

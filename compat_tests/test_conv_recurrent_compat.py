@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import torchkeras_api as keras
-from compat_tests.conftest import assert_close
+from compat_tests.conftest import assert_close, assert_configs_match
 
 # name: (factory taking the library, input shape)
 CASES = {
@@ -115,10 +115,7 @@ def test_stateful_runs_match(tfk):
 def test_config_matches(tfk, name):
     factory = CASES[name][0]
     ours, theirs = factory(keras), factory(tfk)
-    ours_config, theirs_config = ours.get_config(), theirs.get_config()
-    assert list(ours_config) == list(theirs_config)
-    assert ours_config == theirs_config
-    assert type(ours).from_config(ours_config).get_config() == ours_config
+    assert_configs_match(ours, theirs)
     assert ours.supports_masking == theirs.supports_masking
 
 

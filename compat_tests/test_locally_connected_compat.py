@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import torchkeras_api as keras
-from compat_tests.conftest import assert_close, assert_symbolic_shapes_match, ours_with_gradient, theirs_with_gradient
+from compat_tests.conftest import (assert_close, assert_configs_match, assert_symbolic_shapes_match, ours_with_gradient,
+                                   theirs_with_gradient)
 
 
 def _lc1d(**kwargs):
@@ -93,10 +94,7 @@ def test_symbolic_shapes_match(tfk, name):
 def test_config_matches(tfk, name):
     factory, _, _ = CASES[name]
     ours, theirs = factory(keras), factory(tfk)
-    ours_config, theirs_config = ours.get_config(), theirs.get_config()
-    assert list(ours_config) == list(theirs_config)
-    assert ours_config == theirs_config
-    assert type(ours).from_config(ours_config).get_config() == ours_config
+    assert_configs_match(ours, theirs)
 
 
 def test_config_with_objects_matches(tfk):
