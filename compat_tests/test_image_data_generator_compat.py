@@ -352,4 +352,4 @@ def test_warnings_match(tfk):
 
 def test_exported_names_match(tfk):
     theirs = {name for name in dir(tfk.preprocessing.image) if not name.startswith("_")}
-    assert set(ours_image.__all__) == theirs - {"smart_resize"}
+    assert set(ours_image.__all__) == theirs
