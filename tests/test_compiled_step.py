@@ -130,3 +130,20 @@ def test_jit_compile_flag_and_default_mode(caplog):
     assert isinstance(model._step_function("train"), compiled_step.TrainStep)
     model.run_eagerly = True
     assert model._step_function("test") == model.test_step
+
+
+def test_in_place_weight_updates_inside_the_compiled_step_match_eager():
+    x = _data(64)[0][:, :4]
+    y = x.sum(1, keepdims=True)
+    weights = []
+    for jit in (False, True):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.layers.SpectralNormalization(keras.layers.Dense(8, activation="relu"),
+                                                                     input_shape=(4,)), keras.layers.Dense(1)])
+        model.compile(keras.optimizers.SGD(0.05), "mse", jit_compile=jit)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message="jit_compile")
+            model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    for ours, theirs in zip(*weights):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
